@@ -1,0 +1,130 @@
+"""Layers with parameters or randomness: ``Dense`` and ``Dropout``.
+
+Every layer has ``forward(x, training) -> y`` and ``backward(dy) -> dx``; a layer with parameters
+also has ``params()`` and ``grads()``, dicts of arrays that keep their identity for the layer's
+life (optimizers update ``params()`` in place and read ``grads()`` after ``backward``).
+"""
+
+import numpy as np
+
+from nnlab.checks import in_range, positive_int
+from nnlab.nn import init as initializers
+from nnlab.nn.buffers import Buffers
+
+
+class Dense:
+    r"""Fully connected layer ``y = x W + b`` with optional L1/L2 penalties.
+
+    Shapes: ``x (n, i)``, ``W (i, o)``, ``b (o,)``. With upstream gradient ``g = dL/dy``:
+    ``dL/dW = x^T g``, ``dL/db = sum_n g``, ``dL/dx = g W^T``.
+
+    Regularisation adds ``R = l1_w * sum|W| + l2_w * sum W^2 + l1_b * sum|b| + l2_b * sum b^2``
+    to the loss, so ``dR/dW = l1_w * sign(W) + 2 * l2_w * W`` (likewise for ``b``).
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        n_outputs: int,
+        *,
+        rng: np.random.Generator,
+        init: str = "book",
+        dtype: np.dtype = np.float64,
+        weight_regularizer_l1: float = 0.0,
+        weight_regularizer_l2: float = 0.0,
+        bias_regularizer_l1: float = 0.0,
+        bias_regularizer_l2: float = 0.0,
+    ) -> None:
+        positive_int("n_inputs", n_inputs)
+        positive_int("n_outputs", n_outputs)
+        self.weight_regularizer_l1 = in_range("weight_regularizer_l1", weight_regularizer_l1, 0)
+        self.weight_regularizer_l2 = in_range("weight_regularizer_l2", weight_regularizer_l2, 0)
+        self.bias_regularizer_l1 = in_range("bias_regularizer_l1", bias_regularizer_l1, 0)
+        self.bias_regularizer_l2 = in_range("bias_regularizer_l2", bias_regularizer_l2, 0)
+        self.weights = initializers.get(init)(rng, n_inputs, n_outputs, dtype)
+        self.biases = np.zeros(n_outputs, dtype)
+        self.dweights = np.zeros_like(self.weights)
+        self.dbiases = np.zeros_like(self.biases)
+        self.regularized = any(
+            (weight_regularizer_l1, weight_regularizer_l2, bias_regularizer_l1, bias_regularizer_l2)
+        )
+        self._buffers = Buffers(dtype)
+        self._inputs: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        self._inputs = x
+        out = self._buffers.get("out", (x.shape[0], self.weights.shape[1]))
+        np.matmul(x, self.weights, out=out)
+        out += self.biases
+        return out
+
+    def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        np.matmul(self._inputs.T, dy, out=self.dweights)
+        np.add.reduce(dy, axis=0, out=self.dbiases)
+        if self.regularized:
+            self._add_penalty_gradients()
+        if not need_dx:
+            return None
+        dx = self._buffers.get("dx", self._inputs.shape)
+        np.matmul(dy, self.weights.T, out=dx)
+        return dx
+
+    def params(self) -> dict[str, np.ndarray]:
+        return {"weights": self.weights, "biases": self.biases}
+
+    def grads(self) -> dict[str, np.ndarray]:
+        return {"weights": self.dweights, "biases": self.dbiases}
+
+    def regularization_loss(self) -> float:
+        loss = 0.0
+        for value, l1, l2 in self._penalised():
+            if l1:
+                loss += l1 * float(np.abs(value).sum())
+            if l2:
+                loss += l2 * float(np.square(value).sum())
+        return loss
+
+    def _add_penalty_gradients(self) -> None:
+        for (value, l1, l2), grad in zip(
+            self._penalised(), (self.dweights, self.dbiases), strict=True
+        ):
+            if l1:
+                grad += l1 * np.sign(value)
+            if l2:
+                grad += (2.0 * l2) * value
+
+    def _penalised(self):
+        return (
+            (self.weights, self.weight_regularizer_l1, self.weight_regularizer_l2),
+            (self.biases, self.bias_regularizer_l1, self.bias_regularizer_l2),
+        )
+
+
+class Dropout:
+    r"""Inverted dropout: in training ``y = x * m / (1 - rate)`` with ``m ~ Bernoulli(1 - rate)``;
+    at evaluation ``y = x``. ``dL/dx = dL/dy * m / (1 - rate)``."""
+
+    def __init__(self, rate: float, *, rng: np.random.Generator, dtype=np.float64) -> None:
+        self.rate = in_range("dropout", rate, 0.0, 1.0, high_open=True)
+        self._rng = rng
+        self._buffers = Buffers(dtype)
+        self._mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        if not training or self.rate == 0.0:
+            self._mask = None
+            return x
+        keep = 1.0 - self.rate
+        mask = self._buffers.get("mask", x.shape)
+        np.multiply(self._rng.random(x.shape) < keep, 1.0 / keep, out=mask)
+        self._mask = mask
+        out = self._buffers.get("out", x.shape)
+        np.multiply(x, mask, out=out)
+        return out
+
+    def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray:
+        if self._mask is None:
+            return dy
+        dx = self._buffers.get("dx", dy.shape)
+        np.multiply(dy, self._mask, out=dx)
+        return dx

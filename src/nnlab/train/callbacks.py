@@ -1,0 +1,102 @@
+"""What the training loops tell observers, and the record they keep.
+
+A callback receives plain floats: ``on_fit_start(params)``, ``on_step_end(step, metrics)``,
+``on_epoch_end(epoch, metrics)`` and ``on_fit_end(history)``. Metric keys: ``train/loss``
+(data + regularisation), ``train/data_loss``, ``train/reg_loss``, ``train/accuracy``,
+``val/loss``, ``val/accuracy`` and ``lr``. A callback may raise ``StopTraining`` to end training
+early (a pruned trial, say); the loop records why and returns normally.
+"""
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+
+class StopTraining(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a callback to end training; the message says why."""
+
+
+class Callback:
+    """Base class: every hook does nothing until overridden."""
+
+    def on_fit_start(self, params: dict[str, np.ndarray]) -> None: ...
+
+    def on_step_end(self, step: int, metrics: dict[str, float]) -> None: ...
+
+    def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None: ...
+
+    def on_fit_end(self, history: "History") -> None: ...
+
+
+class CallbackList:
+    """Dispatches each hook to the callbacks that override it, so an unobserved hook costs
+    nothing (``listens_to_steps`` lets the loop skip building per-step metrics)."""
+
+    def __init__(self, callbacks: Iterable[Callback]) -> None:
+        self.callbacks = list(callbacks)
+        self._step = [cb for cb in self.callbacks if _overrides(cb, "on_step_end")]
+        self._epoch = [cb for cb in self.callbacks if _overrides(cb, "on_epoch_end")]
+        self.listens_to_steps = bool(self._step)
+
+    def on_fit_start(self, params: dict[str, np.ndarray]) -> None:
+        for cb in self.callbacks:
+            cb.on_fit_start(params)
+
+    def on_step_end(self, step: int, metrics: dict[str, float]) -> None:
+        for cb in self._step:
+            cb.on_step_end(step, metrics)
+
+    def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
+        for cb in self._epoch:
+            cb.on_epoch_end(epoch, metrics)
+
+    def on_fit_end(self, history: "History") -> None:
+        for cb in self.callbacks:
+            cb.on_fit_end(history)
+
+
+def _overrides(callback: Callback, hook: str) -> bool:
+    return getattr(type(callback), hook, None) is not getattr(Callback, hook)
+
+
+def higher_is_better(key: str) -> bool:
+    """Accuracies are maximised; losses and everything else minimised."""
+    return key.endswith("accuracy")
+
+
+class History:
+    """Per-epoch metrics as aligned columns (``nan`` where a metric was not measured), and how
+    training ended: ``status`` is ``completed``, ``diverged`` (non-finite loss) or ``stopped``
+    (a callback raised ``StopTraining``), with ``stop_reason`` in words."""
+
+    def __init__(self) -> None:
+        self.epochs: list[int] = []
+        self.metrics: dict[str, list[float]] = {}
+        self.status = "running"
+        self.stop_reason: str | None = None
+
+    def append(self, epoch: int, metrics: dict[str, float]) -> None:
+        for key in metrics.keys() - self.metrics.keys():
+            self.metrics[key] = [math.nan] * len(self.epochs)
+        for key, column in self.metrics.items():
+            column.append(metrics.get(key, math.nan))
+        self.epochs.append(epoch)
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def last(self, key: str) -> float:
+        """The last measured (non-nan) value of ``key``; ``nan`` if never measured."""
+        for value in reversed(self.metrics.get(key, ())):
+            if not math.isnan(value):
+                return value
+        return math.nan
+
+    def best(self, key: str) -> tuple[float, int]:
+        """``(best value, its epoch)``: max for accuracies, min otherwise; ``(nan, -1)`` if none."""
+        column = np.asarray(self.metrics.get(key, ()), dtype=float)
+        if not np.isfinite(column).any():
+            return math.nan, -1
+        index = int(np.nanargmax(column) if higher_is_better(key) else np.nanargmin(column))
+        return float(column[index]), self.epochs[index]
