@@ -2,6 +2,7 @@
 values and the value received, e.g. ``momentum must be in [0, 1), got 1.5``."""
 
 import math
+import numbers
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -17,25 +18,26 @@ def in_range(
     low_open: bool = False,
     high_open: bool = False,
 ) -> float:
-    """Return ``value`` if it is a finite-or-allowed number inside the interval, else raise.
+    """Return ``value`` if it is a real number inside the interval, else raise.
 
-    The interval is written the mathematical way in the message: ``[0, 1)``, ``(0, inf)``.
+    The interval is written the mathematical way in the message: ``[0, 1)``, ``(0, inf)``; an
+    infinite end is always open, so ``inf`` itself is refused.
     """
-    left = "(" if low_open or low == -math.inf else "["
-    right = ")" if high_open or high == math.inf else "]"
-    interval = f"{left}{_fmt(low)}, {_fmt(high)}{right}"
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    low_open = low_open or low == -math.inf
+    high_open = high_open or high == math.inf
+    interval = f"{'(' if low_open else '['}{_fmt(low)}, {_fmt(high)}{')' if high_open else ']'}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
     too_low = value <= low if low_open else value < low
     too_high = value >= high if high_open else value > high
     if math.isnan(value) or too_low or too_high:
-        raise ValueError(f"{name} must be in {interval}, got {_fmt(value)}")
+        raise ValueError(f"{name} must be in {interval}, got {float(value)}")
     return value
 
 
 def positive_int(name: str, value: int, minimum: int = 1) -> int:
     """Return ``value`` if it is an integer ``>= minimum``, else raise."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return value
 

@@ -12,6 +12,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
+# the keys of History.summary(): best value, epoch of the best, final value of each metric
+SUMMARY_PREFIXES = ("best/", "best_epoch/", "final/")
+
 
 class StopTraining(Exception):  # noqa: N818 - a signal, not an error
     """Raised by a callback to end training; the message says why."""
@@ -92,6 +95,16 @@ class History:
             if not math.isnan(value):
                 return value
         return math.nan
+
+    def summary(self) -> dict[str, float]:
+        """Best value, epoch of the best, and final value of every loss and accuracy, keyed
+        ``best/<metric>``, ``best_epoch/<metric>`` and ``final/<metric>``."""
+        found: dict[str, float] = {}
+        for key in sorted(self.metrics):
+            if key.endswith(("loss", "accuracy")) and key != "train/reg_loss":
+                found[f"best/{key}"], found[f"best_epoch/{key}"] = self.best(key)
+                found[f"final/{key}"] = self.last(key)
+        return found
 
     def best(self, key: str) -> tuple[float, int]:
         """``(best value, its epoch)``: max for accuracies, min otherwise; ``(nan, -1)`` if none."""

@@ -1,0 +1,211 @@
+"""The composition root: one Hydra job from config to tracked run.
+
+``main(cfg)`` validates and builds the job (data, network, method) and checks the tracking
+store before anything is recorded; opens a run in the configured tracker; trains with the
+tracker's and the progress bar's callbacks; writes the run's files (history, weights, config)
+to the job's output folder and hands them to the tracker; and returns the objective for
+sweepers. Inside a sweep, a job that fails is recorded as FAILED and returns ``nan`` so the
+other jobs go on; Ctrl-C or SIGTERM marks the run KILLED and stops the sweep. A job whose
+config already has a FINISHED run in the experiment is skipped (``tracking.resume``).
+"""
+
+import math
+import signal
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+from threadpoolctl import threadpool_limits
+
+from nnlab import artifacts, config, provenance, sweep_state, tracking
+from nnlab.build import Job, build
+from nnlab.errors import exit_with
+from nnlab.progress import ProgressBar, show_bars
+from nnlab.runspec import RunFiles, RunSpec, config_hash, flatten
+from nnlab.sweep_state import JobResult, SweepInfo
+from nnlab.tracking.uri import Unreachable
+
+config.register()
+
+
+def main(cfg: DictConfig) -> float:
+    settings = OmegaConf.to_object(cfg)
+    job = build(settings)
+    hydra = HydraConfig.get()
+    multirun = hydra.mode == RunMode.MULTIRUN
+    sweep_dir = Path(hydra.sweep.dir) if multirun else None
+    sweep = sweep_state.read_sweep(sweep_dir) if multirun else None
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    digest = config_hash(resolved)
+    result = JobResult(
+        num=hydra.job.num if multirun else 0,
+        name=run_name(list(hydra.overrides.task), sweep),
+        overrides=list(hydra.overrides.task),
+    )
+    tracking_cfg = settings.tracking
+    try:
+        tracker = tracking.connect(tracking_cfg.backend, tracking_cfg.uri, tracking_cfg.experiment)
+    except Unreachable as error:
+        exit_with(str(error), 3)
+    position = _position(result.num, sweep)
+    started = time.perf_counter()
+    try:
+        previous = _finished_before(tracker, digest, sweep) if tracking_cfg.resume else None
+        if previous is not None:
+            result.status, result.run_id = "SKIPPED", previous
+            result.summary = tracker.summary_metrics(previous)
+            result.objective = result.summary.get(f"final/{settings.objective}", math.nan)
+            return result.objective
+        spec = RunSpec(
+            name=result.name,
+            epochs=settings.trainer.epochs,
+            params=flatten(resolved),
+            tags=_tags(settings, job, result, sweep, digest),
+            parent_run_id=sweep.parent_run_id if sweep else None,
+        )
+        output_dir = Path(hydra.runtime.output_dir)
+        with (
+            _sigterm_exits(),
+            threadpool_limits(settings.trainer.blas_threads),
+            tracker.run(spec, tracking_cfg.max_points, tracking_cfg.figures) as run,
+        ):
+            callbacks = list(run.callbacks)
+            if not settings.quiet and show_bars():
+                callbacks.append(ProgressBar(settings.trainer.epochs, f"{position}{result.name}"))
+            history = job.run(callbacks)
+            run.finish(history, _write_files(history, job, resolved, output_dir), _regions(job))
+        result.run_id = run.run_id
+        result.summary = history.summary()
+        if history.status == "diverged":
+            result.status, result.error, result.objective = "FAILED", history.stop_reason, math.nan
+        else:
+            result.status, result.objective = "FINISHED", history.last(settings.objective)
+        return result.objective
+    except Exception as exc:
+        result.status, result.error = "FAILED", f"{type(exc).__name__}: {exc}"
+        if not multirun:
+            raise
+        return math.nan
+    except BaseException:
+        result.status = "KILLED"
+        raise
+    finally:
+        result.seconds = time.perf_counter() - started
+        if not (multirun and "BasicLauncher" in str(hydra.launcher.get("_target_"))):
+            _wait_for_tracker()
+        if multirun:
+            sweep_state.write_job(sweep_dir, result)
+        if not settings.quiet:
+            print(_job_line(position, result, settings.objective), flush=True)
+
+
+def run_name(overrides: list[str], sweep: SweepInfo | None) -> str:
+    """The overrides that tell this job apart: inside a sweep, those of the keys that vary
+    between its jobs; else all of them. ``defaults`` when there are none."""
+    if sweep is not None:
+        overrides = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") in sweep.varying]
+    return ",".join(overrides) or "defaults"
+
+
+def _finished_before(tracker, digest: str, sweep: SweepInfo | None) -> str | None:
+    """The FINISHED run with this config, for jobs of a sweep: from the list the sweep made
+    up front when it knew its jobs, else by asking the tracker."""
+    if sweep is None:
+        return None
+    if sweep.total_jobs is not None:
+        return sweep.finished.get(digest)
+    return tracker.finished_runs([digest]).get(digest)
+
+
+def _wait_for_tracker() -> None:
+    from nnlab.tracking import background
+
+    if background.active():
+        for error in background.drain():
+            print(f"warning: tracking: {error}", file=sys.stderr)
+
+
+def _tags(settings, job: Job, result: JobResult, sweep, digest: str) -> dict[str, str]:
+    commit, dirty = provenance.git_state(Path(__file__).resolve().parent)
+    tags = {
+        "nnlab.job": str(result.num),
+        "nnlab.overrides": " ".join(result.overrides) or "(defaults)",
+        "nnlab.seed": str(settings.trainer.seed),
+        "nnlab.config_hash": digest,
+        "nnlab.method": job.method,
+        "nnlab.dataset": job.data.name,
+        "nnlab.git_dirty": str(dirty).lower(),
+        "mlflow.source.git.commit": commit,
+        "mlflow.source.name": "run.py",
+        "mlflow.source.type": "LOCAL",
+    }
+    tags.update({f"nnlab.version.{name}": value for name, value in provenance.versions().items()})
+    if sweep is not None:
+        tags["nnlab.sweep_id"] = sweep.sweep_id
+    return tags
+
+
+def _write_files(history, job: Job, resolved: dict, output_dir: Path) -> RunFiles:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    config_path = output_dir / "config.yaml"
+    config_path.write_text(OmegaConf.to_yaml(OmegaConf.create(resolved)))
+    return RunFiles(
+        history=artifacts.write_history(history, output_dir / artifacts.HISTORY_FILE),
+        weights=artifacts.write_weights(job.network.params, output_dir / artifacts.WEIGHTS_FILE),
+        config=config_path,
+        hydra_dir=output_dir / ".hydra",
+    )
+
+
+def _regions(job: Job):
+    """The trained network's decision regions, for 2-D classification data."""
+    data = job.data
+    if data.n_inputs != 2 or data.task == "regression":
+        return None
+    from nnlab.viz.boundary import regions
+
+    return regions(job.network.predict, data.x_train, data.y_train)
+
+
+@contextmanager
+def _sigterm_exits():
+    """While training, SIGTERM raises ``SystemExit(143)`` so the run is closed as KILLED with
+    its metrics flushed (a process killed by default handling records nothing)."""
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals to the host
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _position(num: int, sweep: SweepInfo | None) -> str:
+    if sweep is None:
+        return ""
+    return f"[{num + 1}/{sweep.total_jobs}] " if sweep.total_jobs else f"[{num + 1}] "
+
+
+def _job_line(position: str, result: JobResult, objective: str) -> str:
+    parts = [f"{position}{result.name}", result.status]
+    if result.objective is not None and not math.isnan(result.objective):
+        parts.append(f"{objective}={result.objective:.4g}")
+    accuracy = result.summary.get("final/train/accuracy")
+    if accuracy is not None:
+        parts.append(f"train/accuracy={accuracy:.3f}")
+    parts.append(f"{result.seconds:.1f}s")
+    if result.run_id:
+        parts.append(f"run {result.run_id}")
+    if result.error:
+        parts.append(f"error: {result.error}")
+    return "  ".join(parts)

@@ -1,0 +1,99 @@
+"""``python -m nnlab.report``: the comparison report of a sweep, an experiment or some runs.
+
+    python -m nnlab.report --sweep 2026-11-25_10-00-00
+    python -m nnlab.report --experiment nnlab --out reports/all
+    python -m nnlab.report --runs 60f4c657... bdaaa504... --objective val/accuracy
+
+The report of a sweep goes to ``<sweep folder>/report`` when that folder is still there (else
+``reports/<sweep id>``) and is also logged to the sweep's parent run under ``report/``. The
+objective defaults to the one the runs were trained with (``val/loss`` if they disagree).
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+DEFAULT_OBJECTIVE = "val/loss"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # MLflow's download bars would print a line per artifact
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    from nnlab.report.build import write_report
+    from nnlab.tracking import query, report_upload, store
+
+    uri = store.resolve_uri(args.uri)
+    client = query.client_for(uri)
+    parent = None
+    try:
+        if args.sweep:
+            parent = query.sweep_parent(client, args.sweep)
+            run_ids = query.sweep_run_ids(client, args.sweep)
+            title, out = f"sweep {args.sweep}", _sweep_out(parent.data.tags, args.sweep)
+        elif args.experiment:
+            run_ids = query.experiment_run_ids(client, args.experiment)
+            title, out = f"experiment {args.experiment}", Path("reports") / args.experiment
+        else:
+            missing = report_upload.missing_runs(client, args.runs)
+            if missing:
+                raise LookupError(f"no run {', '.join(missing)} in {store.describe(uri)}")
+            run_ids = list(dict.fromkeys(args.runs))
+            title, out = f"{len(run_ids)} runs", Path("reports") / "runs"
+    except LookupError as error:
+        return _fail(str(error))
+    if not run_ids:
+        return _fail(f"{title} has no runs in {store.describe(uri)}")
+    out = Path(args.out) if args.out else out
+    with tempfile.TemporaryDirectory() as scratch:
+        records = query.load_records(client, run_ids, Path(scratch))
+        if args.sweep:
+            for record in records:  # a resumed sweep reuses earlier runs for skipped jobs
+                record.extra["skipped"] = record.tags.get("nnlab.sweep_id") != args.sweep
+        objective = args.objective or _objective(records)
+        report = write_report(records, out, title=title, objective=objective)
+    if parent is not None:
+        report_upload.upload_report(client, parent.info.run_id, out)
+    print(report)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m nnlab.report",
+        description="Write a comparison report (report.md, runs.csv, figures) of tracked runs.",
+    )
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--sweep", metavar="ID", help="a sweep id (its folder's name)")
+    which.add_argument("--experiment", metavar="NAME", help="every run of an MLflow experiment")
+    which.add_argument("--runs", metavar="ID", nargs="+", help="these run ids")
+    parser.add_argument("--uri", help="tracking URI (default: $MLFLOW_TRACKING_URI or mlruns/)")
+    parser.add_argument("--out", metavar="DIR", help="the report folder")
+    parser.add_argument(
+        "--objective",
+        help="the metric runs are sorted by (default: the runs' own, else val/loss)",
+    )
+    return parser
+
+
+def _sweep_out(tags: dict[str, str], sweep_id: str) -> Path:
+    sweep_dir = tags.get("nnlab.sweep_dir")
+    if sweep_dir and Path(sweep_dir).is_dir():
+        return Path(sweep_dir) / "report"
+    return Path("reports") / sweep_id
+
+
+def _objective(records) -> str:
+    found = {record.params.get("objective") for record in records} - {None}
+    return found.pop() if len(found) == 1 else DEFAULT_OBJECTIVE
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

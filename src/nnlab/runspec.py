@@ -1,0 +1,48 @@
+"""What the harness tells a tracker about one run, in plain values (no tracker imports), and
+the config digests runs are matched by."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# config keys that cannot change a run's numbers, left out of its hash
+NOT_HASHED = ("tracking", "quiet", "objective")
+
+
+@dataclass
+class RunSpec:
+    name: str
+    epochs: int
+    params: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    parent_run_id: str | None = None
+
+
+@dataclass
+class RunFiles:
+    """Files a finished run leaves in its output folder, uploaded as artifacts."""
+
+    history: Path
+    weights: Path
+    config: Path
+    hydra_dir: Path | None = None
+
+
+def config_hash(resolved: dict) -> str:
+    """A digest of everything in a resolved config that can change a run's numbers."""
+    relevant = {key: value for key, value in resolved.items() if key not in NOT_HASHED}
+    canonical = json.dumps(relevant, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def flatten(tree: dict, prefix: str = "") -> dict[str, str]:
+    """``{"optimizer": {"momentum": 0.9}}`` -> ``{"optimizer.momentum": "0.9"}``."""
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = "null" if value is None else str(value)
+    return flat

@@ -1,0 +1,188 @@
+"""The sweep around a multirun, as a Hydra callback (``hydra.callbacks.sweep`` in
+``conf/hydra/default.yaml``).
+
+Before any job starts it composes and builds every job's config (for sweepers that list their
+jobs up front), so a bad value anywhere stops the sweep with one line and no run created. Then
+it opens the sweep's parent run (creating the tracking store once, before any job could race to
+create it), looks up which configs already have a FINISHED run (resuming), and writes
+``sweep.json`` for the jobs. At the end it prints the runs sorted by the objective, writes the
+comparison report into the sweep folder, logs it to the parent run and closes the parent; if any
+job failed it says which and why and the command exits non-zero. If the sweep is interrupted,
+the parent run is closed KILLED on the way out.
+"""
+
+import math
+from dataclasses import asdict
+from pathlib import Path
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from nnlab import build, config, sweep_state
+from nnlab.errors import USAGE_ERRORS, describe, exit_with
+from nnlab.runspec import config_hash
+from nnlab.sweep_state import JobResult, SweepInfo
+from nnlab.tracking.uri import Unreachable, check_reachable, resolve_uri
+
+
+_open_sweeps: list["SweepCallback"] = []
+
+
+def close_interrupted(status: str) -> None:
+    """Close the parent run of a sweep that did not reach its end (``cli.run`` calls this when
+    the command is interrupted or crashes)."""
+    while _open_sweeps:
+        _open_sweeps.pop()._close_unfinished(status)
+
+
+class SweepCallback(Callback):
+    def __init__(self) -> None:
+        self._parent: tuple[str, str, str] | None = None  # uri, experiment, run id
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        settings = _settings(config)
+        if settings.tracking.backend == "mlflow":
+            from nnlab.tracking import background
+
+            background.start()  # the worker starts while the jobs are checked
+        jobs, varying = _plan(config)
+        hashes = _validate(config, jobs) if jobs is not None else []
+        info = SweepInfo(sweep_dir.name, len(jobs) if jobs is not None else None, varying)
+        tracking_cfg = settings.tracking
+        if tracking_cfg.backend == "mlflow":
+            from nnlab.tracking import background, worker
+
+            uri = resolve_uri(tracking_cfg.uri)
+            try:
+                check_reachable(uri)
+            except Unreachable as error:
+                exit_with(str(error), 3)
+            overrides = list(config.hydra.overrides.task)
+            run_id, _, finished = background.call(
+                worker.call, "nnlab.tracking.sweeps:open_parent", uri, tracking_cfg.experiment,
+                info.sweep_id, str(sweep_dir.resolve()), overrides, hashes,
+            )  # fmt: skip
+            self._parent = (uri, tracking_cfg.experiment, run_id)
+            info.parent_run_id, info.tracking_uri = run_id, uri
+            info.finished = finished if tracking_cfg.resume else {}
+            _open_sweeps.append(self)
+        sweep_state.write_sweep(sweep_dir, info)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        settings = _settings(config)
+        results = sweep_state.read_jobs(sweep_dir)
+        if not settings.quiet:
+            print(results_table(results, settings.objective), flush=True)
+        if self._parent is not None:
+            self._close(sweep_dir, results, settings)
+        failed = [r for r in results if r.status == "FAILED"]
+        if failed:
+            names = "; ".join(f"job {r.num} ({r.name}): {r.error}" for r in failed)
+            exit_with(f"{len(failed)} of {len(results)} jobs failed: {names}", 1)
+
+    def _close(self, sweep_dir: Path, results: list[JobResult], settings) -> None:
+        from nnlab.tracking import background, worker
+
+        uri, experiment, run_id = self._parent
+        for error in background.drain():
+            print(f"warning: tracking: {error}", flush=True)
+        report_dir = sweep_dir / "report"
+        try:
+            report = background.call(
+                worker.call, "nnlab.report.store:report_runs", uri,
+                [r.run_id for r in results if r.run_id], report_dir,
+                title=f"sweep {sweep_dir.name}", objective=settings.objective,
+            )  # fmt: skip
+        except Exception as error:  # noqa: BLE001 - the runs are safe; say why there is no report
+            report = f"not written ({type(error).__name__}: {error})"
+        background.call(
+            worker.call, "nnlab.tracking.sweeps:close_parent", uri, experiment, run_id,
+            [asdict(r) for r in results], str(report_dir), settings.objective,
+        )  # fmt: skip
+        self._parent = None
+        _open_sweeps.remove(self)
+        if not settings.quiet:
+            print(f"report: {report}", flush=True)
+            print(f"sweep parent run {run_id} in {uri}", flush=True)
+
+    def _close_unfinished(self, status: str) -> None:
+        if self._parent is not None:
+            from nnlab.tracking import background, worker
+
+            background.call(worker.call, "nnlab.tracking.sweeps:end_parent", *self._parent, status)
+            self._parent = None
+
+
+def results_table(results: list[JobResult], objective: str) -> str:
+    """The sweep's jobs, best objective first (maximised for accuracies), failures last."""
+    higher = objective.endswith("accuracy")
+
+    def order(result: JobResult):
+        value = result.objective
+        missing = value is None or math.isnan(value)
+        return (missing, 0.0 if missing else (-value if higher else value), result.num)
+
+    rows = [("#", "run", "status", objective, "train/accuracy", "seconds", "run id")]
+    for result in sorted(results, key=order):
+        value = result.objective
+        accuracy = result.summary.get("final/train/accuracy")
+        rows.append((
+            str(result.num),
+            result.name,
+            result.status,
+            "-" if value is None or math.isnan(value) else f"{value:.4g}",
+            "-" if accuracy is None else f"{accuracy:.3f}",
+            f"{result.seconds:.1f}",
+            result.run_id or "-",
+        ))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+             for row in rows]  # fmt: skip
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    for result in results:
+        if result.error:
+            lines.append(f"job {result.num} ({result.name}) {result.status}: {result.error}")
+    return "\n".join(lines)
+
+
+def _settings(cfg: DictConfig) -> config.Config:
+    """The config without its ``hydra`` node, as the schema's dataclasses."""
+    job_cfg = cfg.copy()
+    with open_dict(job_cfg):
+        job_cfg.pop("hydra", None)
+    return OmegaConf.to_object(job_cfg)
+
+
+def _plan(cfg: DictConfig) -> tuple[list[list[str]] | None, list[str]]:
+    """Every job's overrides (``None`` for sweepers that choose jobs as they go, such as
+    Optuna's) and the keys that vary between jobs."""
+    arguments = [f"{key}={value}" for key, value in (cfg.hydra.sweeper.get("params") or {}).items()]
+    arguments += list(cfg.hydra.overrides.task)
+    overrides = OverridesParser.create().parse_overrides(arguments)
+    varying = [o.get_key_element().lstrip("+~") for o in overrides if o.is_sweep_override()]
+    if not str(cfg.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
+        return None, varying
+    return BasicSweeper.split_arguments(overrides, None)[0], varying
+
+
+def _validate(cfg: DictConfig, jobs: list[list[str]]) -> list[str]:
+    """Compose and build every job, ending the command with status 2 at the first bad one;
+    the jobs' config hashes."""
+    loader = GlobalHydra.instance().config_loader()
+    hashes = []
+    for overrides in jobs:
+        try:
+            job_cfg = loader.load_sweep_config(cfg, list(overrides))
+            build.build(_settings(job_cfg))
+        except USAGE_ERRORS as error:
+            message = describe(error, list(overrides))
+            exit_with(f"{message} (in job: {' '.join(overrides)})" if overrides else message, 2)
+        with open_dict(job_cfg):
+            job_cfg.pop("hydra")
+        hashes.append(config_hash(OmegaConf.to_container(job_cfg, resolve=True)))
+    return hashes

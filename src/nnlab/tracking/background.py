@@ -1,0 +1,144 @@
+"""The parent side of the tracking worker: a single background process (see
+``nnlab.tracking.worker``) that executes tracking calls in the order they were submitted.
+
+Training never waits for MLflow: a run is opened, fed metric batches and finished through
+asynchronous calls, and the process waits only where it needs an answer (a run id at the end
+of a job) or must not leave work behind (``drain``, called at the end of a single run, of each
+job under a parallel launcher, and of a sequential sweep; and at exit). A worker that fails
+reports its error at the next wait; the run's local files are written regardless.
+"""
+
+import atexit
+import multiprocessing
+import sys
+import traceback
+import uuid
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from nnlab.runspec import RunFiles, RunSpec
+from nnlab.tracking import worker
+from nnlab.tracking.points import MetricSampler
+from nnlab.train import Callback, History
+
+_executor: ProcessPoolExecutor | None = None
+_pending: list[Future] = []
+
+
+def start() -> None:
+    """Start the worker (it imports MLflow) if it is not running."""
+    global _executor
+    if _executor is None:
+        _executor = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=worker.initialize,
+        )
+        atexit.register(shutdown)
+        _pending.append(_executor.submit(worker.warm_up))
+
+
+def submit(function, *args, **kwargs) -> Future:
+    """Run ``function(*args, **kwargs)`` in the worker, after everything submitted before."""
+    start()
+    future = _executor.submit(function, *args, **kwargs)
+    _pending.append(future)
+    return future
+
+
+def active() -> bool:
+    """Whether this process has started a worker."""
+    return _executor is not None
+
+
+def call(function, *args, **kwargs):
+    """Run ``function`` in the worker and wait for its result."""
+    return submit(function, *args, **kwargs).result()
+
+
+def drain() -> list[str]:
+    """Wait for every submitted call; the errors they raised, one line each."""
+    errors = []
+    while _pending:
+        future = _pending.pop(0)
+        error = future.exception()
+        if error is not None:
+            errors.append(f"{type(error).__name__}: {error}")
+    return errors
+
+
+def shutdown() -> None:
+    global _executor
+    for error in drain():
+        print(f"warning: tracking: {error}", file=sys.stderr)
+    if _executor is not None:
+        _executor.shutdown(wait=True)
+        _executor = None
+
+
+class BackgroundTracker:
+    """Runs of one experiment in one store, recorded by the worker."""
+
+    def __init__(self, uri: str, experiment: str) -> None:
+        self.uri = uri
+        self.experiment = experiment
+
+    def run(self, spec: RunSpec, max_points: int = 500, figures: bool = True) -> "BackgroundRun":
+        return BackgroundRun(self, spec, max_points, figures)
+
+    def finished_runs(self, config_hashes: list[str]) -> dict[str, str]:
+        return call(worker.finished_runs, self.uri, self.experiment, config_hashes)
+
+    def summary_metrics(self, run_id: str) -> dict[str, float]:
+        return call(worker.summary_metrics, self.uri, self.experiment, run_id)
+
+
+class BackgroundRun:
+    """A context manager around one run: entering opens it, leaving closes it KILLED on
+    Ctrl-C/SIGTERM, FAILED with the traceback on an exception, else as ``finish`` decided. On
+    an abnormal exit it waits until the worker has recorded the status."""
+
+    def __init__(self, tracker: BackgroundTracker, spec: RunSpec, max_points: int, figures: bool):
+        self.tracker = tracker
+        self.spec = spec
+        self.figures = figures
+        self.handle = uuid.uuid4().hex
+        self.sampler = MetricSampler(self._send, spec.epochs, max_points)
+        self._opened: Future | None = None
+
+    @property
+    def callbacks(self) -> list[Callback]:
+        return [self.sampler]
+
+    @property
+    def run_id(self) -> str | None:
+        """The run's id, once the worker has created it (``None`` if it could not)."""
+        if self._opened is None or self._opened.exception() is not None:
+            return None
+        return self._opened.result()
+
+    def __enter__(self) -> "BackgroundRun":
+        tracker = self.tracker
+        self._opened = submit(
+            worker.open_run, self.handle, tracker.uri, tracker.experiment, self.spec
+        )
+        return self
+
+    def finish(self, history: History, files: RunFiles, regions=None) -> None:
+        submit(worker.finish_run, self.handle, history, files, regions, self.figures)
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        self.sampler.flush()
+        status = error = None
+        details = ""
+        if exc_type is not None:
+            interrupted = issubclass(exc_type, KeyboardInterrupt | SystemExit)
+            status = "KILLED" if interrupted else "FAILED"
+            error = f"{exc_type.__name__}: {exc}" if not interrupted else exc_type.__name__
+            details = "" if interrupted else "".join(traceback.format_exception(exc_type, exc, tb))
+        closed = submit(worker.close_run, self.handle, status, error, details)
+        if exc_type is not None:
+            closed.exception()
+        return False
+
+    def _send(self, points: list) -> None:
+        submit(worker.log_points, self.handle, points)

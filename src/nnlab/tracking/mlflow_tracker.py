@@ -1,0 +1,129 @@
+"""Runs in MLflow, driven from the tracking worker: one ``MlflowClient`` per store with explicit
+run ids (no global active run).
+
+A run's life: ``open`` creates it (nested under the sweep's parent run when there is one) with
+its tags and the flattened config as params; ``log_points`` sends metric points in
+``log_batch`` calls of at most 1000; ``finish`` uploads the summary metrics, the run's files and
+its figures; ``close`` records a truthful status:
+
+- ``FINISHED`` for a run that trained to the end (or was stopped on purpose, e.g. pruned);
+- ``FAILED`` for a non-finite loss or an exception, with the reason as tag ``nnlab.error`` and
+  the details as artifact ``error.txt``;
+- ``KILLED`` on Ctrl-C or SIGTERM.
+"""
+
+from pathlib import Path
+
+from mlflow.entities import Metric, Param, RunTag
+from mlflow.utils.validation import MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH
+
+from nnlab.runspec import RunFiles, RunSpec
+from nnlab.tracking import store
+from nnlab.train import History
+from nnlab.train.callbacks import SUMMARY_PREFIXES
+
+MAX_PARAM_LENGTH = 6000
+MAX_TAG_LENGTH = 5000
+
+
+class MlflowTracker:
+    """Runs of one experiment in one store."""
+
+    def __init__(self, uri: str, experiment: str) -> None:
+        self.uri = uri
+        self.client = store.prepare(uri)
+        self.experiment_id = store.experiment_id(self.client, experiment)
+
+    def finished_runs(self, config_hashes: list[str]) -> dict[str, str]:
+        """``{config hash: id of the newest FINISHED run with that config}`` for the hashes
+        that have one."""
+        found: dict[str, str] = {}
+        runs = self.client.search_runs(
+            [self.experiment_id],
+            filter_string="attributes.status = 'FINISHED' and tags.`nnlab.role` != 'sweep'",
+            order_by=["attributes.start_time DESC"],
+            max_results=50000,
+        )
+        wanted = set(config_hashes)
+        for run in runs:
+            config_hash = run.data.tags.get("nnlab.config_hash")
+            if config_hash in wanted and config_hash not in found:
+                found[config_hash] = run.info.run_id
+        return found
+
+    def summary_metrics(self, run_id: str) -> dict[str, float]:
+        """The run's summary metrics (``final/...``, ``best/...``) as logged."""
+        metrics = self.client.get_run(run_id).data.metrics
+        return {key: value for key, value in metrics.items() if key.startswith(SUMMARY_PREFIXES)}
+
+
+class MlflowRun:
+    def __init__(self, tracker: MlflowTracker, spec: RunSpec) -> None:
+        self.client = tracker.client
+        self.experiment_id = tracker.experiment_id
+        self.spec = spec
+        self.run_id: str | None = None
+        self.status = "FINISHED"
+
+    def open(self) -> str:
+        spec = self.spec
+        tags = dict(spec.tags)
+        if spec.parent_run_id:
+            tags["mlflow.parentRunId"] = spec.parent_run_id
+        run = self.client.create_run(self.experiment_id, tags=tags, run_name=spec.name)
+        self.run_id = run.info.run_id
+        params = [Param(key, str(value)[:MAX_PARAM_LENGTH]) for key, value in spec.params.items()]
+        for start in range(0, len(params), MAX_PARAMS_TAGS_PER_BATCH):
+            self.client.log_batch(
+                self.run_id, params=params[start : start + MAX_PARAMS_TAGS_PER_BATCH]
+            )
+        return self.run_id
+
+    def log_points(self, points: list[tuple[str, float, int, int]]) -> None:
+        metrics = [
+            Metric(key, float(value), timestamp, step) for key, value, timestamp, step in points
+        ]
+        for start in range(0, len(metrics), MAX_METRICS_PER_BATCH):
+            self.client.log_batch(
+                self.run_id, metrics=metrics[start : start + MAX_METRICS_PER_BATCH]
+            )
+
+    def finish(
+        self, history: History, files: RunFiles, boundary=None, figures: bool = True
+    ) -> None:
+        """Summary metrics, files and figures; the status follows how training ended."""
+        self.log_points([(key, value, 0, 0) for key, value in history.summary().items()])
+        for path in (files.history, files.weights, files.config):
+            self.client.log_artifact(self.run_id, str(path))
+        if files.hydra_dir is not None and files.hydra_dir.is_dir():
+            self.client.log_artifacts(self.run_id, str(files.hydra_dir), artifact_path=".hydra")
+        if figures:
+            from nnlab.viz.files import save_run_figures
+
+            folder = Path(files.history).parent / "figures"
+            for path in save_run_figures(history, self.spec.name, folder, boundary):
+                self.client.log_artifact(self.run_id, str(path), artifact_path="figures")
+        tags = {"nnlab.outcome": history.status, "nnlab.epochs_run": str(len(history))}
+        if history.status == "diverged":
+            self.status = "FAILED"
+            tags["nnlab.error"] = history.stop_reason
+            self.client.log_text(self.run_id, history.stop_reason + "\n", "error.txt")
+        elif history.stop_reason:
+            tags["nnlab.stop_reason"] = history.stop_reason
+        self.set_tags(tags)
+
+    def close(self, status: str | None = None, error: str | None = None, details: str = "") -> None:
+        """End the run: with ``status`` (FAILED or KILLED, with ``error`` in one line and
+        ``details``, a traceback say) or, if ``None``, with the status ``finish`` decided."""
+        if status is not None:
+            self.status = status
+            self.set_tags({"nnlab.outcome": status.lower(), "nnlab.error": error or status})
+            if details:
+                self.client.log_text(self.run_id, details, "error.txt")
+        self.client.set_terminated(self.run_id, self.status)
+
+    def set_tags(self, tags: dict[str, str]) -> None:
+        self.client.log_batch(
+            self.run_id,
+            tags=[RunTag(key, str(value)[:MAX_TAG_LENGTH]) for key, value in tags.items()],
+        )

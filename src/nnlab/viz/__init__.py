@@ -1,0 +1,2 @@
+"""Figures from histories and networks, built with matplotlib's object API (no pyplot state, no
+display): callers save or upload them."""

@@ -1,0 +1,23 @@
+"""A run's figures as PNG files: its learning curves, and its decision regions when the data
+are 2-D classes."""
+
+from pathlib import Path
+
+from nnlab.train import History
+from nnlab.viz.boundary import Regions, draw_regions
+from nnlab.viz.curves import run_figure
+
+
+def save_run_figures(
+    history: History, title: str, folder: Path, regions: Regions | None = None
+) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = {"curves": run_figure(history, title)}
+    if regions is not None:
+        figures["decision_boundary"] = draw_regions(regions, f"{title}: decision regions")
+    paths = []
+    for name, figure in figures.items():
+        path = folder / f"{name}.png"
+        figure.savefig(path)
+        paths.append(path)
+    return paths

@@ -1,0 +1,43 @@
+"""One look for every figure: size, fonts, grid, and a colour per run."""
+
+import numpy as np
+from matplotlib.figure import Figure
+
+COLORS = (
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+    "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
+)  # fmt: skip
+DPI = 110
+
+
+def new_figure(width: float = 7.0, height: float = 4.2, ncols: int = 1, nrows: int = 1):
+    """A figure and its axes (a single axes, or a flat list for a grid)."""
+    figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    axes = figure.subplots(nrows, ncols, squeeze=False)
+    for ax in axes.flat:
+        ax.grid(True, alpha=0.3)
+        ax.tick_params(labelsize=9)
+    flat = list(axes.flat)
+    return figure, flat[0] if len(flat) == 1 else flat
+
+
+def color(index: int) -> str:
+    return COLORS[index % len(COLORS)]
+
+
+def thin(x: np.ndarray, y: np.ndarray, max_points: int = 1500) -> tuple[np.ndarray, np.ndarray]:
+    """At most about ``max_points`` points that draw like all of them: the series is cut into
+    buckets and each keeps its minimum and maximum, in order, so spikes and the envelope of a
+    noisy curve survive while rendering stays fast."""
+    n = len(x)
+    if n <= max_points:
+        return x, y
+    buckets = max_points // 2
+    edges = np.linspace(0, n, buckets + 1).astype(int)
+    keep = []
+    for start, stop in zip(edges[:-1], edges[1:], strict=True):
+        segment = y[start:stop]
+        low, high = start + int(np.argmin(segment)), start + int(np.argmax(segment))
+        keep.extend(sorted({low, high}))
+    keep = np.asarray(keep)
+    return x[keep], y[keep]
