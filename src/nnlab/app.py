@@ -73,7 +73,7 @@ def main(cfg: DictConfig) -> float:
             threadpool_limits(settings.trainer.blas_threads),
             tracker.run(spec, tracking_cfg.max_points, tracking_cfg.figures) as run,
         ):
-            callbacks = list(run.callbacks)
+            callbacks = [*run.callbacks, *_user_callbacks(cfg)]
             if not settings.quiet and show_bars():
                 callbacks.append(ProgressBar(settings.trainer.epochs, f"{position}{result.name}"))
             history = job.run(callbacks)
@@ -101,6 +101,12 @@ def main(cfg: DictConfig) -> float:
             sweep_state.write_job(sweep_dir, result)
         if not settings.quiet:
             print(_job_line(position, result, settings.objective), flush=True)
+
+
+def _user_callbacks(cfg: DictConfig) -> list:
+    from hydra.utils import instantiate
+
+    return [instantiate(node) for node in cfg.callbacks.values()]
 
 
 def run_name(overrides: list[str], sweep: SweepInfo | None) -> str:

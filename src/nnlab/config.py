@@ -138,6 +138,9 @@ class Config:
     tracking: TrackingConfig = MISSING
     objective: str = "val/loss"  # the metric a sweep minimises (maximises for accuracies)
     quiet: bool = False
+    # extra training callbacks by name, each a node with a ``_target_`` class, e.g.
+    # +callbacks.early_stop._target_=nnlab.train.EarlyStopping +callbacks.early_stop.patience=500
+    callbacks: dict[str, Any] = field(default_factory=dict)
 
 
 SCHEMAS = {

@@ -23,9 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     # MLflow's download bars would print a line per artifact
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     from nnlab.report.build import write_report
-    from nnlab.tracking import query, report_upload, store
+    from nnlab.tracking import query, report_upload
+    from nnlab.tracking.uri import describe, resolve_uri
 
-    uri = store.resolve_uri(args.uri)
+    uri = resolve_uri(args.uri)
     client = query.client_for(uri)
     parent = None
     try:
@@ -39,13 +40,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             missing = report_upload.missing_runs(client, args.runs)
             if missing:
-                raise LookupError(f"no run {', '.join(missing)} in {store.describe(uri)}")
+                raise LookupError(f"no run {', '.join(missing)} in {describe(uri)}")
             run_ids = list(dict.fromkeys(args.runs))
             title, out = f"{len(run_ids)} runs", Path("reports") / "runs"
     except LookupError as error:
         return _fail(str(error))
     if not run_ids:
-        return _fail(f"{title} has no runs in {store.describe(uri)}")
+        return _fail(f"{title} has no runs in {describe(uri)}")
     out = Path(args.out) if args.out else out
     with tempfile.TemporaryDirectory() as scratch:
         records = query.load_records(client, run_ids, Path(scratch))

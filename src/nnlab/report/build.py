@@ -115,9 +115,12 @@ def write_report(records: list[RunRecord], folder: Path, *, title: str, objectiv
     lines = [f"# {title}", "", _summary_line(ordered, objective), ""]
     lines += ["## Runs", ""]
     direction = "highest" if higher_is_better(objective) else "lowest"
-    lines += [f"Sorted by final {objective} ({direction} first), unfinished runs last. "
-              "`best (epoch)`: the best value and the epoch it was reached. "
-              "All columns, full error messages and run ids: [runs.csv](runs.csv).", ""]  # fmt: skip
+    lines += [
+        f"Sorted by final {objective} ({direction} first), unfinished runs last. "
+        "`best (epoch)`: the best value and the epoch it was reached. "
+        "All columns, full error messages and run ids: [runs.csv](runs.csv).",
+        "",
+    ]
     lines += _runs_table(ordered, keys, names, objective)
     if figures:
         lines += ["", "## Learning curves", ""]

@@ -81,11 +81,13 @@ def _schema(group: str, values: dict) -> type:
     if len(options) == 1:
         return next(iter(options.values()))
     name = values.get("name")
+    if name is None:
+        raise ValueError(f"{group}.name is missing: the params do not say which {group} it is")
     by_default_name = {_default(schema, "name"): schema for schema in options.values()}
     if name in by_default_name:
         return by_default_name[name]
     open_ = [schema for schema in options.values() if _default(schema, "name") is MISSING]
-    if name is not None and len(open_) == 1:
+    if len(open_) == 1:
         return open_[0]
     allowed = ", ".join(str(n) for n in by_default_name if n is not MISSING)
     raise ValueError(f"{group}.name={name}: no schema for it; known: {allowed}")

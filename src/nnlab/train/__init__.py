@@ -1,7 +1,15 @@
 """Training loops (gradient and gradient-free) and the callback protocol they report through."""
 
-from nnlab.train.callbacks import Callback, History, StopTraining
+from nnlab.train.callbacks import Callback, EarlyStopping, History, StopTraining
 from nnlab.train.loop import fit
 from nnlab.train.random_search import hill_climb, random_search
 
-__all__ = ["Callback", "History", "StopTraining", "fit", "hill_climb", "random_search"]
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "StopTraining",
+    "fit",
+    "hill_climb",
+    "random_search",
+]

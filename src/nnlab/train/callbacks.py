@@ -59,6 +59,33 @@ class CallbackList:
             cb.on_fit_end(history)
 
 
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
+    epochs in which it was measured (the run ends FINISHED, stopped early)."""
+
+    def __init__(self, monitor: str = "val/loss", patience: int = 100, min_delta: float = 0.0):
+        self.monitor = monitor
+        self.patience = patience
+        self.min_delta = min_delta
+        self._best = math.inf
+        self._waited = 0
+
+    def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
+        value = metrics.get(self.monitor)
+        if value is None:
+            return
+        score = -value if higher_is_better(self.monitor) else value
+        if score < self._best - self.min_delta:
+            self._best, self._waited = score, 0
+            return
+        self._waited += 1
+        if self._waited >= self.patience:
+            raise StopTraining(
+                f"early stop at epoch {epoch}: {self.monitor} did not improve for "
+                f"{self.patience} measured epochs"
+            )
+
+
 def _overrides(callback: Callback, hook: str) -> bool:
     return getattr(type(callback), hook, None) is not getattr(Callback, hook)
 

@@ -9,6 +9,8 @@ propagates untouched.
 
 import math
 
+import numpy as np
+
 from nnlab.data import Dataset
 from nnlab.nn import Network
 from nnlab.train.callbacks import Callback, CallbackList, History, StopTraining
@@ -31,10 +33,14 @@ class EpochRecorder:
         self.history = History()
 
     def __enter__(self) -> "EpochRecorder":
+        # overflow and nan are detected and reported through the loss, not as warnings
+        self._errstate = np.errstate(over="ignore", invalid="ignore")
+        self._errstate.__enter__()
         self.callbacks.on_fit_start(self.network.params)
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> bool:
+        self._errstate.__exit__(exc_type, exc, traceback)
         if exc_type is not None and not issubclass(exc_type, StopTraining):
             return False
         if exc is not None:

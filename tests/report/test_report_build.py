@@ -1,0 +1,255 @@
+"""``write_report`` on synthetic runs: the table (rows, order, differing params, labels), the
+seed groups (numbers against NumPy), the figures, and the decision regions of a saved network."""
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+from nnlab import artifacts, build
+from nnlab.report.build import differing_params, run_labels, short_names, write_report
+from nnlab.report.rebuild import config_from_params
+from nnlab.report.records import RunRecord
+from nnlab.train import History
+
+BASE = {
+    "dataset.name": "spiral",
+    "dataset.samples": "100",
+    "model.hidden": "[64]",
+    "optimizer.name": "sgd",
+    "optimizer.learning_rate": "1.0",
+    "optimizer.momentum": "0.0",
+    "schedule.name": "constant",
+    "trainer.epochs": "20",
+    "trainer.seed": "0",
+    "tracking.uri": "sqlite:///a.db",
+    "objective": "val/loss",
+    "quiet": "False",
+}
+# None: a param the run does not have
+ADAM = {"optimizer.name": "adam", "optimizer.learning_rate": "0.05", "optimizer.momentum": None,
+        "optimizer.beta_1": "0.9"}  # fmt: skip
+EPOCHS = 20
+
+
+def history(final_loss: float, final_accuracy: float, epochs: int = EPOCHS) -> History:
+    """Losses falling geometrically to ``final_loss``, accuracies rising to ``final_accuracy``."""
+    result = History()
+    for epoch in range(epochs):
+        t = epoch / (EPOCHS - 1)
+        loss = 1.1 * (final_loss / 1.1) ** t
+        accuracy = 0.33 + (final_accuracy - 0.33) * t
+        result.append(epoch, {
+            "train/loss": 0.9 * loss, "train/accuracy": accuracy, "val/loss": loss,
+            "val/accuracy": accuracy - 0.01, "lr": 1.0,
+        })  # fmt: skip
+    result.status = "completed"
+    return result
+
+
+def record(run_id: str, final_loss: float, final_accuracy: float = 0.8, status="FINISHED",
+           error=None, epochs=EPOCHS, **params) -> RunRecord:  # fmt: skip
+    values = dict(BASE)
+    for key, value in params.items():
+        if key == "changes":
+            values.update(value)
+        else:
+            values[key.replace("__", ".")] = value
+    values = {key: value for key, value in values.items() if value is not None}
+    curve = history(final_loss, final_accuracy, epochs)
+    tags = {"nnlab.error": error} if error else {}
+    return RunRecord(run_id, f"job {run_id}", status, values, tags, curve.summary(), curve)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_differing_params_leave_out_tracking_and_settings():
+    a = record("a", 0.5)
+    b = record("b", 0.4, changes={**ADAM, "tracking.uri": "sqlite:///b.db", "quiet": "True"})
+    assert differing_params([a, b]) == [
+        "optimizer.name", "optimizer.learning_rate", "optimizer.momentum", "optimizer.beta_1"
+    ]  # fmt: skip
+    # the learning rate and betas follow from the optimizer: the label names the optimizer only
+    assert run_labels([a, b]) == ["optimizer=sgd", "optimizer=adam"]
+
+
+def test_labels_drop_group_prefixes_unless_ambiguous():
+    runs = [
+        record("a", 0.5, optimizer__momentum="0.9", schedule__decay="0.001"),
+        record("b", 0.5, optimizer__momentum="0.5", schedule__decay="0.001"),
+        record("c", 0.5, optimizer__momentum="0.9", schedule__decay="0.01"),
+    ]
+    assert run_labels(runs) == [
+        "momentum=0.9, decay=0.001", "momentum=0.5, decay=0.001", "momentum=0.9, decay=0.01"
+    ]  # fmt: skip
+    assert short_names(["optimizer.epsilon", "model.epsilon", "trainer.seed"]) == {
+        "optimizer.epsilon": "optimizer.epsilon",
+        "model.epsilon": "model.epsilon",
+        "trainer.seed": "seed",
+    }
+    # a learning rate that varies within one optimizer is part of the label
+    mixed = [
+        record("a", 0.5),
+        record("b", 0.5, optimizer__learning_rate="0.1"),
+        record("c", 0.5, changes=ADAM),
+    ]
+    assert run_labels(mixed) == [
+        "optimizer=sgd, learning_rate=1", "optimizer=sgd, learning_rate=0.1",
+        "optimizer=adam, learning_rate=0.05",
+    ]  # fmt: skip
+
+
+def test_identical_runs_get_run_ids_in_their_labels():
+    runs = [record("aaaaaaaaaa", 0.5), record("bbbbbbbbbb", 0.5)]
+    assert run_labels(runs) == ["job aaaaaaaaaa", "job bbbbbbbbbb"]  # their names
+    for run in runs:
+        run.name = "defaults"
+    assert run_labels(runs) == ["defaults (aaaaaaaa)", "defaults (bbbbbbbb)"]
+
+
+def test_table_sorted_by_objective_with_unfinished_runs_last(tmp_path):
+    runs = [
+        record("r1", 0.5, optimizer__momentum="0.1"),
+        record("r2", 0.2, optimizer__momentum="0.2"),
+        record(
+            "r3",
+            math.nan,
+            optimizer__momentum="0.3",
+            status="FAILED",
+            epochs=8,
+            error="loss became nan at epoch 8",
+        ),  # fmt: skip
+        record("r4", 0.9, optimizer__momentum="0.4"),
+        record("r5", 0.1, optimizer__momentum="0.5", status="KILLED", error="KeyboardInterrupt"),
+    ]
+    report = write_report(runs, tmp_path, title="demo", objective="val/loss")
+    rows = read_csv(tmp_path / "runs.csv")
+    assert [row["run_id"] for row in rows] == ["r2", "r1", "r4", "r3", "r5"]
+    assert [row["rank"] for row in rows] == ["1", "2", "3", "4", "5"]
+    assert [row["label"] for row in rows][:3] == ["momentum=0.2", "momentum=0.1", "momentum=0.4"]
+    assert rows[3]["status"] == "FAILED"
+    assert rows[3]["error"] == "loss became nan at epoch 8"
+    assert float(rows[0]["final/val/loss"]) == pytest.approx(0.2)
+    assert float(rows[0]["best/val/loss"]) == pytest.approx(0.2)
+    assert float(rows[0]["best_epoch/val/loss"]) == EPOCHS - 1
+    # only the differing param, as a full key; no tracking or settings columns
+    assert "optimizer.momentum" in rows[0]
+    assert not any(key.startswith(("tracking.", "optimizer.name", "quiet")) for key in rows[0])
+
+    text = report.read_text()
+    assert text.startswith("# demo\n")
+    assert "**5 runs**: 3 finished, 0 skipped, 1 failed, 1 killed" in text
+    assert "Best: **momentum=0.2** with final val/loss = 0.2" in text
+    table = [line for line in text.splitlines() if line.startswith("| ")]
+    assert table[0].startswith("| # | run | status | final val/loss |")
+    assert "| momentum |" in table[0]
+    order = [line.split(" | ")[1] for line in table[1:]]
+    assert order == ["momentum=0.2", "momentum=0.1", "momentum=0.4", "momentum=0.3",
+                     "momentum=0.5"]  # fmt: skip
+    assert "FAILED: loss became nan at epoch 8" in table[4]
+    assert "KILLED: KeyboardInterrupt" in table[5]
+
+
+def test_accuracy_objectives_sort_highest_first(tmp_path):
+    runs = [record(f"r{i}", 0.5, acc, optimizer__momentum=str(i)) for i, acc in
+            enumerate([0.6, 0.9, 0.7])]  # fmt: skip
+    write_report(runs, tmp_path, title="demo", objective="val/accuracy")
+    assert [row["run_id"] for row in read_csv(tmp_path / "runs.csv")] == ["r1", "r2", "r0"]
+
+
+def test_skipped_runs_are_counted(tmp_path):
+    runs = [record("a", 0.5), record("b", 0.4, changes=ADAM)]
+    runs[0].extra["skipped"] = True
+    text = write_report(runs, tmp_path, title="demo", objective="val/loss").read_text()
+    assert "1 finished, 1 skipped (reused earlier runs), 0 failed, 0 killed" in text
+    assert "FINISHED (reused)" in text
+    assert [row["skipped"] for row in read_csv(tmp_path / "runs.csv")] == ["false", "true"]
+
+
+def test_figures_are_images_and_embedded(tmp_path):
+    runs = [record("a", 0.5), record("b", 0.3, changes=ADAM),
+            record("c", math.nan, status="FAILED", epochs=5, optimizer__momentum="0.9")]  # fmt: skip
+    text = write_report(runs, tmp_path, title="demo", objective="val/loss").read_text()
+    curves = {f"curves_{name}.png" for name in
+              ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")}  # fmt: skip
+    assert curves <= {path.name for path in tmp_path.glob("*.png")}
+    for name in curves:
+        assert f"]({name})" in text
+        image = imread(tmp_path / name)
+        assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 400
+    # no seeds, no weights: no group table, no decision regions
+    assert not (tmp_path / "groups.csv").exists()
+    assert "## Seeds" not in text and "## Decision regions" not in text
+
+
+def test_seed_groups_mean_and_std(tmp_path):
+    finals = {"sgd": [0.9, 0.8, 1.0], "adam": [0.3, 0.5, 0.35]}
+    accuracies = {"sgd": [0.4, 0.45, 0.5], "adam": [0.9, 0.8, 0.85]}
+    runs = []
+    for name in ("sgd", "adam"):
+        for seed in range(3):
+            changes = {"trainer.seed": str(seed), **(ADAM if name == "adam" else {})}
+            runs.append(record(f"{name}{seed}", finals[name][seed], accuracies[name][seed],
+                               changes=changes))  # fmt: skip
+    text = write_report(runs, tmp_path, title="seeds", objective="val/loss").read_text()
+    groups = read_csv(tmp_path / "groups.csv")
+    assert [group["group"] for group in groups] == [
+        "optimizer=adam (3 seeds)", "optimizer=sgd (3 seeds)"
+    ]  # fmt: skip
+    for group, name in zip(groups, ("adam", "sgd"), strict=True):
+        assert group["runs"] == group["finished"] == "3"
+        assert group["run_ids"].split() == [f"{name}{seed}" for seed in range(3)]
+        val = np.array(finals[name])
+        assert float(group["final/val/loss/mean"]) == pytest.approx(np.mean(val))
+        assert float(group["final/val/loss/std"]) == pytest.approx(np.std(val, ddof=1))
+        assert float(group["final/train/loss/mean"]) == pytest.approx(np.mean(0.9 * val))
+        accuracy = np.array(accuracies[name])
+        assert float(group["final/train/accuracy/mean"]) == pytest.approx(np.mean(accuracy))
+        assert float(group["final/train/accuracy/std"]) == pytest.approx(np.std(accuracy, ddof=1))
+    assert "## Seeds" in text
+    mean, std = np.mean(finals["adam"]), np.std(finals["adam"], ddof=1)
+    assert f"| optimizer=adam (3 seeds) | 3 | 3 | {mean:.4g} ± {std:.2g} |" in text
+    for metric in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"):
+        assert imread(tmp_path / f"seeds_{metric}.png").ndim == 3
+        assert f"](seeds_{metric}.png)" in text
+    # the runs are labelled with their seed
+    labels = [row["label"] for row in read_csv(tmp_path / "runs.csv")]
+    assert labels[0] == "optimizer=adam, seed=0"
+
+
+def test_failed_seed_is_left_out_of_its_group(tmp_path):
+    runs = [record(f"s{seed}", 0.5 + 0.1 * seed, trainer__seed=str(seed)) for seed in range(3)]
+    runs[2].status = "FAILED"
+    write_report(runs, tmp_path, title="seeds", objective="val/loss")
+    (group,) = read_csv(tmp_path / "groups.csv")
+    assert (group["group"], group["runs"], group["finished"]) == ("all runs (2 seeds)", "3", "2")
+    assert float(group["final/val/loss/mean"]) == pytest.approx(0.55)
+    assert float(group["final/val/loss/std"]) == pytest.approx(np.std([0.5, 0.6], ddof=1))
+
+
+def test_decision_regions_of_saved_networks(tmp_path):
+    runs = []
+    for hidden in ("[4]", "[6]"):
+        params = {**BASE, "model.hidden": hidden, "dataset.samples": "20"}
+        job = build.build(config_from_params(params))
+        weights = artifacts.write_weights(job.network.params, tmp_path / f"w{hidden[1]}.npz")
+        curve = history(0.5, 0.7)
+        runs.append(RunRecord(f"run{hidden}", "job", "FINISHED", params, {}, curve.summary(),
+                              curve, weights=weights))  # fmt: skip
+    sine = {**BASE, "dataset.name": "sine", "dataset.samples": "20", "model.hidden": "[4]"}
+    job = build.build(config_from_params(sine))
+    weights = artifacts.write_weights(job.network.params, tmp_path / "sine.npz")
+    curve = history(0.1, 0.7)
+    runs.append(RunRecord("sine", "job", "FINISHED", sine, {}, curve.summary(), curve, weights))
+    out = tmp_path / "report"
+    text = write_report(runs, out, title="regions", objective="val/loss").read_text()
+    assert "![decision regions](decision_regions.png)" in text
+    image = imread(out / "decision_regions.png")
+    # two panels side by side (the regression run has none): wider than tall
+    assert image.shape[1] > 1.5 * image.shape[0]

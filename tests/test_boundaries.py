@@ -1,0 +1,25 @@
+"""The numerics never import the tracker or plotting; the training process never imports MLflow
+(the tracking worker does)."""
+
+import subprocess
+import sys
+
+import pytest
+
+PROBE = "import sys, {modules}; print(sorted(m for m in {banned} if m in sys.modules))"
+
+
+@pytest.mark.parametrize(
+    ("modules", "banned"),
+    [
+        ("nnlab.nn, nnlab.optim, nnlab.schedules, nnlab.data", ("mlflow", "matplotlib", "hydra")),
+        ("nnlab.train", ("mlflow", "matplotlib", "hydra")),
+        ("nnlab.app, nnlab.sweep, nnlab.cli", ("mlflow",)),
+    ],
+)
+def test_imports_stay_on_their_side(modules, banned):
+    code = PROBE.format(modules=modules, banned=banned)
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert output.stdout.strip() == "[]"
