@@ -27,7 +27,6 @@ from nnlab.runspec import config_hash
 from nnlab.sweep_state import JobResult, SweepInfo
 from nnlab.tracking.uri import Unreachable, check_reachable, resolve_uri
 
-
 _open_sweeps: list["SweepCallback"] = []
 
 

@@ -88,7 +88,7 @@ def test_shapes_tasks_and_dtypes(name, task, outputs, y_shape):
 
 def test_no_validation_set_when_zero():
     dataset = make("spiral", validation_samples=0)
-    assert dataset.x_val is None and dataset.y_val is None
+    assert (dataset.x_val, dataset.y_val) == (None, None)
 
 
 @pytest.mark.parametrize(
