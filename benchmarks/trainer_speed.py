@@ -39,6 +39,7 @@ LARGE_SAMPLES = 33_334  # per class -> 100,002 samples
 QUICK_LARGE_SAMPLES = 8_334  # per class -> 25,002 samples (--quick only)
 BOOK_EPOCHS = 10_001  # the book's run length, for the extrapolated column
 LR = 1.0
+NOISY = 1.15  # a row whose median exceeds its minimum by this factor is flagged
 
 
 # --------------------------------------------------------------------------------------------
@@ -314,6 +315,12 @@ def print_table(title: str, impls: list[Impl], unit: str, scale: float, book_col
             line += f"{impl.median * BOOK_EPOCHS:>12.2f}"
         line += f"{loss:>9.4f}{acc:>7.3f}  {impl.note}"
         print(line)
+    noisy = [impl.name for impl in impls if impl.median > NOISY * min(impl.times)]
+    if noisy:
+        print(
+            f"WARNING noisy: median > {NOISY} x min for {', '.join(noisy)} (other work on the "
+            "machine?); rerun when it is quiet, or read the ratios of minimums"
+        )
 
 
 def print_ratio(num: Impl | None, den: Impl | None, op: str | None, target: float | None):

@@ -138,6 +138,7 @@ def _wait_for_tracker() -> None:
 def _tags(settings, job: Job, result: JobResult, sweep, digest: str) -> dict[str, str]:
     commit, dirty = provenance.git_state(Path(__file__).resolve().parent)
     tags = {
+        "nnlab.role": "run",
         "nnlab.job": str(result.num),
         "nnlab.overrides": " ".join(result.overrides) or "(defaults)",
         "nnlab.seed": str(settings.trainer.seed),

@@ -96,6 +96,7 @@ class SweepCallback(Callback):
                 worker.call, "nnlab.report.store:report_runs", uri,
                 [r.run_id for r in results if r.run_id], report_dir,
                 title=f"sweep {sweep_dir.name}", objective=settings.objective,
+                sweep_id=sweep_dir.name,
             )  # fmt: skip
         except Exception as error:  # noqa: BLE001 - the runs are safe; say why there is no report
             report = f"not written ({type(error).__name__}: {error})"

@@ -30,8 +30,12 @@ BASE = {
     "quiet": "False",
 }
 # None: a param the run does not have
-ADAM = {"optimizer.name": "adam", "optimizer.learning_rate": "0.05", "optimizer.momentum": None,
-        "optimizer.beta_1": "0.9"}  # fmt: skip
+ADAM = {
+    "optimizer.name": "adam",
+    "optimizer.learning_rate": "0.05",
+    "optimizer.momentum": None,
+    "optimizer.beta_1": "0.9",
+}
 EPOCHS = 20
 
 
@@ -42,16 +46,31 @@ def history(final_loss: float, final_accuracy: float, epochs: int = EPOCHS) -> H
         t = epoch / (EPOCHS - 1)
         loss = 1.1 * (final_loss / 1.1) ** t
         accuracy = 0.33 + (final_accuracy - 0.33) * t
-        result.append(epoch, {
-            "train/loss": 0.9 * loss, "train/accuracy": accuracy, "val/loss": loss,
-            "val/accuracy": accuracy - 0.01, "lr": 1.0,
-        })  # fmt: skip
+        result.append(
+            epoch,
+            {
+                "train/loss": 0.9 * loss,
+                "train/accuracy": accuracy,
+                "val/loss": loss,
+                "val/accuracy": accuracy - 0.01,
+                "lr": 1.0,
+            },
+        )
     result.status = "completed"
     return result
 
 
-def record(run_id: str, final_loss: float, final_accuracy: float = 0.8, status="FINISHED",
-           error=None, epochs=EPOCHS, **params) -> RunRecord:  # fmt: skip
+def record(
+    run_id: str,
+    final_loss: float,
+    final_accuracy: float = 0.8,
+    status="FINISHED",
+    error=None,
+    epochs=EPOCHS,
+    curves=True,
+    **params,
+) -> RunRecord:
+    """A run with its summary and, if ``curves``, its history (without: no figures, faster)."""
     values = dict(BASE)
     for key, value in params.items():
         if key == "changes":
@@ -61,7 +80,8 @@ def record(run_id: str, final_loss: float, final_accuracy: float = 0.8, status="
     values = {key: value for key, value in values.items() if value is not None}
     curve = history(final_loss, final_accuracy, epochs)
     tags = {"nnlab.error": error} if error else {}
-    return RunRecord(run_id, f"job {run_id}", status, values, tags, curve.summary(), curve)
+    kept = curve if curves else None
+    return RunRecord(run_id, f"job {run_id}", status, values, tags, curve.summary(), kept)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -73,8 +93,11 @@ def test_differing_params_leave_out_tracking_and_settings():
     a = record("a", 0.5)
     b = record("b", 0.4, changes={**ADAM, "tracking.uri": "sqlite:///b.db", "quiet": "True"})
     assert differing_params([a, b]) == [
-        "optimizer.name", "optimizer.learning_rate", "optimizer.momentum", "optimizer.beta_1"
-    ]  # fmt: skip
+        "optimizer.name",
+        "optimizer.learning_rate",
+        "optimizer.momentum",
+        "optimizer.beta_1",
+    ]
     # the learning rate and betas follow from the optimizer: the label names the optimizer only
     assert run_labels([a, b]) == ["optimizer=sgd", "optimizer=adam"]
 
@@ -86,8 +109,10 @@ def test_labels_drop_group_prefixes_unless_ambiguous():
         record("c", 0.5, optimizer__momentum="0.9", schedule__decay="0.01"),
     ]
     assert run_labels(runs) == [
-        "momentum=0.9, decay=0.001", "momentum=0.5, decay=0.001", "momentum=0.9, decay=0.01"
-    ]  # fmt: skip
+        "momentum=0.9, decay=0.001",
+        "momentum=0.5, decay=0.001",
+        "momentum=0.9, decay=0.01",
+    ]
     assert short_names(["optimizer.epsilon", "model.epsilon", "trainer.seed"]) == {
         "optimizer.epsilon": "optimizer.epsilon",
         "model.epsilon": "model.epsilon",
@@ -100,9 +125,10 @@ def test_labels_drop_group_prefixes_unless_ambiguous():
         record("c", 0.5, changes=ADAM),
     ]
     assert run_labels(mixed) == [
-        "optimizer=sgd, learning_rate=1", "optimizer=sgd, learning_rate=0.1",
+        "optimizer=sgd, learning_rate=1",
+        "optimizer=sgd, learning_rate=0.1",
         "optimizer=adam, learning_rate=0.05",
-    ]  # fmt: skip
+    ]
 
 
 def test_identical_runs_get_run_ids_in_their_labels():
@@ -114,20 +140,15 @@ def test_identical_runs_get_run_ids_in_their_labels():
 
 
 def test_table_sorted_by_objective_with_unfinished_runs_last(tmp_path):
+    nan_error, killed = "loss became nan at epoch 8", "KeyboardInterrupt"
     runs = [
-        record("r1", 0.5, optimizer__momentum="0.1"),
-        record("r2", 0.2, optimizer__momentum="0.2"),
-        record(
-            "r3",
-            math.nan,
-            optimizer__momentum="0.3",
-            status="FAILED",
-            epochs=8,
-            error="loss became nan at epoch 8",
-        ),  # fmt: skip
-        record("r4", 0.9, optimizer__momentum="0.4"),
-        record("r5", 0.1, optimizer__momentum="0.5", status="KILLED", error="KeyboardInterrupt"),
+        record("r1", 0.5, optimizer__momentum="0.1", curves=False),
+        record("r2", 0.2, optimizer__momentum="0.2", curves=False),
+        record("r3", math.nan, status="FAILED", error=nan_error, optimizer__momentum="0.3"),
+        record("r4", 0.9, optimizer__momentum="0.4", curves=False),
+        record("r5", 0.1, status="KILLED", error=killed, optimizer__momentum="0.5", curves=False),
     ]
+    runs[2].history = None
     report = write_report(runs, tmp_path, title="demo", objective="val/loss")
     rows = read_csv(tmp_path / "runs.csv")
     assert [row["run_id"] for row in rows] == ["r2", "r1", "r4", "r3", "r5"]
@@ -150,21 +171,23 @@ def test_table_sorted_by_objective_with_unfinished_runs_last(tmp_path):
     assert table[0].startswith("| # | run | status | final val/loss |")
     assert "| momentum |" in table[0]
     order = [line.split(" | ")[1] for line in table[1:]]
-    assert order == ["momentum=0.2", "momentum=0.1", "momentum=0.4", "momentum=0.3",
-                     "momentum=0.5"]  # fmt: skip
+    assert order == ["momentum=0.2", "momentum=0.1", "momentum=0.4", "momentum=0.3", "momentum=0.5"]
     assert "FAILED: loss became nan at epoch 8" in table[4]
     assert "KILLED: KeyboardInterrupt" in table[5]
 
 
 def test_accuracy_objectives_sort_highest_first(tmp_path):
-    runs = [record(f"r{i}", 0.5, acc, optimizer__momentum=str(i)) for i, acc in
-            enumerate([0.6, 0.9, 0.7])]  # fmt: skip
+    accuracies = [0.6, 0.9, 0.7]
+    runs = [
+        record(f"r{i}", 0.5, accuracy, optimizer__momentum=str(i), curves=False)
+        for i, accuracy in enumerate(accuracies)
+    ]
     write_report(runs, tmp_path, title="demo", objective="val/accuracy")
     assert [row["run_id"] for row in read_csv(tmp_path / "runs.csv")] == ["r1", "r2", "r0"]
 
 
 def test_skipped_runs_are_counted(tmp_path):
-    runs = [record("a", 0.5), record("b", 0.4, changes=ADAM)]
+    runs = [record("a", 0.5, curves=False), record("b", 0.4, changes=ADAM, curves=False)]
     runs[0].extra["skipped"] = True
     text = write_report(runs, tmp_path, title="demo", objective="val/loss").read_text()
     assert "1 finished, 1 skipped (reused earlier runs), 0 failed, 0 killed" in text
@@ -173,19 +196,24 @@ def test_skipped_runs_are_counted(tmp_path):
 
 
 def test_figures_are_images_and_embedded(tmp_path):
-    runs = [record("a", 0.5), record("b", 0.3, changes=ADAM),
-            record("c", math.nan, status="FAILED", epochs=5, optimizer__momentum="0.9")]  # fmt: skip
+    failed = record("c", math.nan, status="FAILED", epochs=5, optimizer__momentum="0.9")
+    runs = [record("a", 0.5), record("b", 0.3, changes=ADAM), failed]
     text = write_report(runs, tmp_path, title="demo", objective="val/loss").read_text()
-    curves = {f"curves_{name}.png" for name in
-              ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")}  # fmt: skip
+    curves = {
+        f"curves_{name}.png"
+        for name in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")
+    }
     assert curves <= {path.name for path in tmp_path.glob("*.png")}
     for name in curves:
         assert f"]({name})" in text
         image = imread(tmp_path / name)
-        assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 400
+        assert image.ndim == 3
+        assert image.shape[0] > 200
+        assert image.shape[1] > 400
     # no seeds, no weights: no group table, no decision regions
     assert not (tmp_path / "groups.csv").exists()
-    assert "## Seeds" not in text and "## Decision regions" not in text
+    assert "## Seeds" not in text
+    assert "## Decision regions" not in text
 
 
 def test_seed_groups_mean_and_std(tmp_path):
@@ -195,13 +223,15 @@ def test_seed_groups_mean_and_std(tmp_path):
     for name in ("sgd", "adam"):
         for seed in range(3):
             changes = {"trainer.seed": str(seed), **(ADAM if name == "adam" else {})}
-            runs.append(record(f"{name}{seed}", finals[name][seed], accuracies[name][seed],
-                               changes=changes))  # fmt: skip
+            runs.append(
+                record(f"{name}{seed}", finals[name][seed], accuracies[name][seed], changes=changes)
+            )
     text = write_report(runs, tmp_path, title="seeds", objective="val/loss").read_text()
     groups = read_csv(tmp_path / "groups.csv")
     assert [group["group"] for group in groups] == [
-        "optimizer=adam (3 seeds)", "optimizer=sgd (3 seeds)"
-    ]  # fmt: skip
+        "optimizer=adam (3 seeds)",
+        "optimizer=sgd (3 seeds)",
+    ]
     for group, name in zip(groups, ("adam", "sgd"), strict=True):
         assert group["runs"] == group["finished"] == "3"
         assert group["run_ids"].split() == [f"{name}{seed}" for seed in range(3)]
@@ -224,7 +254,10 @@ def test_seed_groups_mean_and_std(tmp_path):
 
 
 def test_failed_seed_is_left_out_of_its_group(tmp_path):
-    runs = [record(f"s{seed}", 0.5 + 0.1 * seed, trainer__seed=str(seed)) for seed in range(3)]
+    runs = [
+        record(f"s{seed}", 0.5 + 0.1 * seed, trainer__seed=str(seed), curves=False)
+        for seed in range(3)
+    ]
     runs[2].status = "FAILED"
     write_report(runs, tmp_path, title="seeds", objective="val/loss")
     (group,) = read_csv(tmp_path / "groups.csv")
@@ -240,13 +273,15 @@ def test_decision_regions_of_saved_networks(tmp_path):
         job = build.build(config_from_params(params))
         weights = artifacts.write_weights(job.network.params, tmp_path / f"w{hidden[1]}.npz")
         curve = history(0.5, 0.7)
-        runs.append(RunRecord(f"run{hidden}", "job", "FINISHED", params, {}, curve.summary(),
-                              curve, weights=weights))  # fmt: skip
+        summary = curve.summary()
+        runs.append(
+            RunRecord(f"run{hidden}", "job", "FINISHED", params, {}, summary, None, weights)
+        )
     sine = {**BASE, "dataset.name": "sine", "dataset.samples": "20", "model.hidden": "[4]"}
     job = build.build(config_from_params(sine))
     weights = artifacts.write_weights(job.network.params, tmp_path / "sine.npz")
     curve = history(0.1, 0.7)
-    runs.append(RunRecord("sine", "job", "FINISHED", sine, {}, curve.summary(), curve, weights))
+    runs.append(RunRecord("sine", "job", "FINISHED", sine, {}, curve.summary(), None, weights))
     out = tmp_path / "report"
     text = write_report(runs, out, title="regions", objective="val/loss").read_text()
     assert "![decision regions](decision_regions.png)" in text

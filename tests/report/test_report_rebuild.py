@@ -65,12 +65,17 @@ def test_params_as_mlflow_keeps_them():
         "quiet": "False",
     }
     cfg = config_from_params(params)
-    assert cfg.dataset.name == "vertical" and cfg.dataset.samples == 100  # default kept
-    assert cfg.model.hidden == [16, 16] and cfg.model.loss is None
-    assert isinstance(cfg.optimizer, config.AdagradConfig) and cfg.optimizer.epsilon == 1e-7
-    assert isinstance(cfg.schedule, config.ExponentialConfig) and cfg.schedule.decay == 1e-3
+    assert cfg.dataset.name == "vertical"
+    assert cfg.dataset.samples == 100
+    assert cfg.model.hidden == [16, 16]
+    assert cfg.model.loss is None
+    assert isinstance(cfg.optimizer, config.AdagradConfig)
+    assert cfg.optimizer.epsilon == 1e-7
+    assert isinstance(cfg.schedule, config.ExponentialConfig)
+    assert cfg.schedule.decay == 1e-3
     assert cfg.trainer.batch_size == 32
-    assert cfg.tracking.figures is True and cfg.quiet is False
+    assert cfg.tracking.figures is True
+    assert cfg.quiet is False
 
 
 def test_unknown_keys_are_refused():

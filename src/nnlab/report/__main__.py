@@ -10,19 +10,13 @@ objective defaults to the one the runs were trained with (``val/loss`` if they d
 """
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
-
-DEFAULT_OBJECTIVE = "val/loss"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    # MLflow's download bars would print a line per artifact
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    from nnlab.report.build import write_report
+    from nnlab.report.store import report_runs
     from nnlab.tracking import query, report_upload
     from nnlab.tracking.uri import describe, resolve_uri
 
@@ -48,13 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     if not run_ids:
         return _fail(f"{title} has no runs in {describe(uri)}")
     out = Path(args.out) if args.out else out
-    with tempfile.TemporaryDirectory() as scratch:
-        records = query.load_records(client, run_ids, Path(scratch))
-        if args.sweep:
-            for record in records:  # a resumed sweep reuses earlier runs for skipped jobs
-                record.extra["skipped"] = record.tags.get("nnlab.sweep_id") != args.sweep
-        objective = args.objective or _objective(records)
-        report = write_report(records, out, title=title, objective=objective)
+    report = report_runs(
+        uri, run_ids, out, title=title, objective=args.objective, sweep_id=args.sweep
+    )
     if parent is not None:
         report_upload.upload_report(client, parent.info.run_id, out)
     print(report)
@@ -84,11 +74,6 @@ def _sweep_out(tags: dict[str, str], sweep_id: str) -> Path:
     if sweep_dir and Path(sweep_dir).is_dir():
         return Path(sweep_dir) / "report"
     return Path("reports") / sweep_id
-
-
-def _objective(records) -> str:
-    found = {record.params.get("objective") for record in records} - {None}
-    return found.pop() if len(found) == 1 else DEFAULT_OBJECTIVE
 
 
 def _fail(message: str) -> int:

@@ -92,54 +92,60 @@ class Group:
 def write_report(records: list[RunRecord], folder: Path, *, title: str, objective: str) -> Path:
     """Write the report of ``records`` into ``folder``; the path of its ``report.md``."""
     folder.mkdir(parents=True, exist_ok=True)
+    stale = [*folder.glob("curves_*.png"), *folder.glob("seeds_*.png")]
+    stale += [folder / "decision_regions.png", folder / "groups.csv"]
+    for path in stale:  # from an earlier report into this folder
+        path.unlink(missing_ok=True)
     keys = differing_params(records)
-    names = short_names(keys)
     labels = run_labels(records, keys)
     colors = compare.palette(len(records))
     rows = [Row(r, label, color) for r, label, color in zip(records, labels, colors, strict=True)]
-    ordered = sorted(rows, key=lambda row: _order(row.record, objective, rows.index(row)))
+    order = {id(row): _order(row.record, objective, index) for index, row in enumerate(rows)}
+    ordered = sorted(rows, key=lambda row: order[id(row)])
     for rank, row in enumerate(ordered, start=1):
         row.rank = rank
     _write_runs_csv(folder / "runs.csv", ordered, keys)
 
-    figures = _curve_figures(rows, folder)
-    groups = group_rows(rows, keys)
-    seeded = any(len(group.rows) > 1 for group in groups)
-    group_figures = []
-    if seeded:
-        groups.sort(key=lambda group: _group_order(group, objective))
-        _write_groups_csv(folder / "groups.csv", groups, [k for k in keys if k != SEED])
-        group_figures = _band_figures(groups, folder)
-    boundary, boundary_notes = _boundary_figure(ordered, folder, title)
-
-    lines = [f"# {title}", "", _summary_line(ordered, objective), ""]
-    lines += ["## Runs", ""]
     direction = "highest" if higher_is_better(objective) else "lowest"
+    lines = [f"# {title}", "", _summary_line(ordered, objective), "", "## Runs", ""]
     lines += [
         f"Sorted by final {objective} ({direction} first), unfinished runs last. "
         "`best (epoch)`: the best value and the epoch it was reached. "
         "All columns, full error messages and run ids: [runs.csv](runs.csv).",
         "",
     ]
-    lines += _runs_table(ordered, keys, names, objective)
+    lines += _runs_table(ordered, keys, short_names(keys), objective)
+
+    figures = _curve_figures(rows, folder)
     if figures:
         lines += ["", "## Learning curves", ""]
-        lines += _images((f"![{metric}]({path.name})" for metric, path in figures))
-    if seeded:
+        lines += _images(f"![{metric}]({path.name})" for metric, path in figures)
+
+    groups = group_rows(rows, keys)
+    if any(len(group.rows) > 1 for group in groups):
+        groups.sort(key=lambda group: _group_order(group, objective))
+        _write_groups_csv(folder / "groups.csv", groups, [k for k in keys if k != SEED])
         lines += ["", "## Seeds", ""]
-        lines += ["Runs grouped by every differing parameter except `trainer.seed`: mean ± sample "
-                  "standard deviation over the group's finished runs ([groups.csv](groups.csv)).",
-                  ""]  # fmt: skip
+        lines += [
+            "Runs grouped by every differing parameter except `trainer.seed`: mean ± sample "
+            "standard deviation over the group's finished runs ([groups.csv](groups.csv)).",
+            "",
+        ]
         lines += _groups_table(groups, objective)
-        lines += [""] + _images(f"![{metric}, mean ± std by group]({path.name})"
-                                for metric, path in group_figures)  # fmt: skip
-    if boundary is not None or boundary_notes:
+        figures = _band_figures(groups, folder)
+        lines += [""] + _images(f"![{metric}, mean ± std]({path.name})" for metric, path in figures)
+
+    boundary, notes = _boundary_figure(ordered, folder, title)
+    if boundary is not None or notes:
         lines += ["", "## Decision regions", ""]
         if boundary is not None:
-            lines += ["Decision regions of the final weights over the training data; titles give "
-                      "the final train accuracy recorded during training.", "",
-                      f"![decision regions]({boundary.name})"]  # fmt: skip
-        lines += [f"- {note}" for note in boundary_notes]
+            lines += [
+                "Decision regions of the final weights over the training data; titles give the "
+                "final train accuracy recorded during training.",
+                "",
+                f"![decision regions]({boundary.name})",
+            ]
+        lines += [f"- {note}" for note in notes]
     path = folder / "report.md"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -190,13 +196,16 @@ def short_names(keys: list[str]) -> dict[str, str]:
 
 
 def run_labels(records: list[RunRecord], keys: list[str] | None = None) -> list[str]:
-    """One label per record from the params that tell the runs apart; a run id is added where
-    that leaves two alike, and a single run is labelled by its name."""
+    """One label per record from the params that tell the runs apart (those a run has); a run
+    id is added where that leaves two alike, and a single run is labelled by its name."""
     keys = differing_params(records) if keys is None else keys
     chosen = label_params(records, keys)
     names = short_names(chosen)
     labels = [
-        ", ".join(f"{names[key]}={pretty(record.params.get(key))}" for key in chosen) or record.name
+        ", ".join(
+            f"{names[key]}={pretty(record.params[key])}" for key in chosen if key in record.params
+        )
+        or record.name
         for record in records
     ]
     if len(set(labels)) < len(labels):
@@ -260,7 +269,9 @@ def group_rows(rows: list[Row], keys: list[str]) -> list[Group]:
         values = {key: row.record.params.get(key, MISSING) for key in grouping}
         group = groups.get(tuple(values.values()))
         if group is None:
-            label = ", ".join(f"{names[key]}={pretty(values[key])}" for key in chosen)
+            label = ", ".join(
+                f"{names[key]}={pretty(values[key])}" for key in chosen if values[key] is not None
+            )
             label = label or "all runs"
             group = groups[tuple(values.values())] = Group(label, values)
         group.rows.append(row)
@@ -292,7 +303,7 @@ def _summary_line(rows: list[Row], objective: str) -> str:
         tally = tally.replace(" skipped", " skipped (reused earlier runs)")
     best = next((row for row in rows if row.rank == 1), None)
     if best is None or not best.finished:
-        verdict = f"no run finished with a final {objective}"
+        verdict = f"No run finished with a final {objective}"
     else:
         value = _objective_value(best.record, objective)
         verdict = f"Best: **{best.label}** with final {objective} = {_number(objective, value)}"
@@ -414,7 +425,12 @@ def _file(prefix: str, metric: str) -> str:
 
 def _curve_figures(rows: list[Row], folder: Path) -> list[tuple[str, Path]]:
     lines = [
-        compare.Line(row.label, row.record.history, row.color, failed=row.record.status == "FAILED")
+        compare.Line(
+            row.label if row.finished else f"{row.label} ({row.record.status.lower()})",
+            row.record.history,
+            row.color,
+            failed=not row.finished,
+        )
         for row in rows
         if row.record.history is not None
     ]

@@ -40,7 +40,7 @@ class MlflowTracker:
         found: dict[str, str] = {}
         runs = self.client.search_runs(
             [self.experiment_id],
-            filter_string="attributes.status = 'FINISHED' and tags.`nnlab.role` != 'sweep'",
+            filter_string="attributes.status = 'FINISHED' and tags.`nnlab.role` = 'run'",
             order_by=["attributes.start_time DESC"],
             max_results=50000,
         )

@@ -1,6 +1,7 @@
 """Reading runs back from a store for reports, resuming and reproducing."""
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from nnlab.train.callbacks import SUMMARY_PREFIXES
 
 
 def client_for(uri: str | None) -> MlflowClient:
+    # MLflow would print a progress bar for every artifact downloaded
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     return MlflowClient(tracking_uri=uris.resolve_uri(uri))
 
 
@@ -54,7 +57,7 @@ def experiment_run_ids(client: MlflowClient, experiment: str) -> list[str]:
         raise LookupError(f"no experiment {experiment!r} in {uris.describe(client.tracking_uri)}")
     runs = client.search_runs(
         [found.experiment_id],
-        filter_string="tags.`nnlab.role` != 'sweep'",
+        filter_string="tags.`nnlab.role` = 'run'",
         order_by=["attributes.start_time ASC"],
         max_results=10000,
     )

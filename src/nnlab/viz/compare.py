@@ -1,6 +1,6 @@
 """Figures that compare runs: one metric of many runs overlaid, the mean +- std band of groups
-of runs (seeds), and a grid of decision regions. Inputs are histories and callables, so these
-work for any source of runs.
+of runs (seeds), and a grid of decision regions. Inputs are histories and computed regions
+(``nnlab.viz.boundary.regions``), not tracking records, so these work for any source of runs.
 
 With many runs, or long labels, the legend goes below the axes in as many columns as fit.
 """
@@ -28,7 +28,8 @@ LEGEND_ROW = 0.19  # inches per row of a legend below the axes
 
 @dataclass
 class Line:
-    """One run in an overlay: its label, history, colour, and whether it failed (dashed)."""
+    """One run in an overlay: its label, history, colour, and whether it failed or was killed
+    (drawn dashed)."""
 
     label: str
     history: History
@@ -84,7 +85,7 @@ def overlay(
             linestyle="--" if line.failed else "-",
             linewidth=width,
             alpha=0.9,
-            label=f"{line.label} (failed)" if line.failed else line.label,
+            label=line.label,
         )
     _axes(ax, metric, title, log and _positive(values))
     legend()
