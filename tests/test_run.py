@@ -16,7 +16,10 @@ from types import SimpleNamespace
 import matplotlib.image
 import numpy as np
 import pytest
+import yaml
 from support import e2e
+
+from nnlab.runspec import flatten
 
 EPOCHS = 40
 HISTORY_COLUMNS = {
@@ -104,6 +107,7 @@ def test_sweep_has_one_parent_and_a_finished_child_per_job(sgd_adam):
     assert len(sgd_adam.children) == 2
     for child in sgd_adam.children:
         assert child.info.status == "FINISHED"
+        assert child.data.tags["nnlab.role"] == "run"
         assert child.data.tags["mlflow.parentRunId"] == parent.info.run_id
         assert child.info.experiment_id == parent.info.experiment_id
     assert [c.data.params["optimizer.name"] for c in sgd_adam.children] == ["sgd", "adam"]
@@ -179,6 +183,10 @@ def test_child_params_and_tags(sgd_adam):
     hashes = set()
     for num, child in enumerate(sgd_adam.children):
         params, tags = child.data.params, child.data.tags
+        config = yaml.safe_load(
+            e2e.download(sgd_adam.client, child.info.run_id, "config.yaml").read_text()
+        )
+        assert params == flatten(config)
         assert params["trainer.seed"] == "0"
         assert params["trainer.epochs"] == str(EPOCHS)
         assert params["dataset.name"] == "spiral"
@@ -266,22 +274,24 @@ def test_other_seed_gives_other_values(seeded):
 # --- configuration errors: one line, exit status 2, no run -------------------------------------
 
 
+MOMENTUM = ["optimizer.momentum", "[0, 1)", "1.5"]
+OPTIMIZERS = ["sgdd", "adagrad", "adam", "hill_climb", "random_search", "rmsprop", "sgd"]
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["-m", "optimizer.momentum=1.5"], ["optimizer.momentum", "[0, 1)", "1.5"]),
-        (["optimizer.momentum=1.5"], ["optimizer.momentum", "[0, 1)", "1.5"]),
-        (
-            ["-m", "optimizer=sgdd"],
-            ["sgdd", "adagrad", "adam", "hill_climb", "random_search", "rmsprop", "sgd"],
+        pytest.param(["-m", "optimizer.momentum=1.5"], MOMENTUM, id="momentum"),
+        pytest.param(["optimizer.momentum=1.5"], MOMENTUM, id="momentum-single-run"),
+        pytest.param(["-m", "optimizer=sgdd"], OPTIMIZERS, id="unknown-option"),
+        pytest.param(["optimizer=sgdd"], OPTIMIZERS, id="unknown-option-single-run"),
+        pytest.param(["-m", "optimizer.foo=1"], ["optimizer.foo"], id="unknown-key"),
+        pytest.param(["-m", "trainer.epochs=abc"], ["trainer.epochs", "abc"], id="not-an-int"),
+        pytest.param(["-m", "optimizer.momentum=0.5,1.5"], MOMENTUM, id="momentum-in-sweep"),
+        pytest.param(
+            ["-m", "optimizer=sgd,adam", "trainer.epochs=0"], ["trainer.epochs", "0"], id="epochs"
         ),
-        (["optimizer=sgdd"], ["sgdd", "adagrad", "adam", "rmsprop", "sgd"]),
-        (["-m", "optimizer.foo=1"], ["optimizer.foo"]),
-        (["-m", "trainer.epochs=abc"], ["trainer.epochs", "abc"]),
-        (["-m", "optimizer.momentum=0.5,1.5"], ["optimizer.momentum", "[0, 1)", "1.5"]),
-        (["-m", "optimizer=sgd,adam", "trainer.epochs=0"], ["trainer.epochs", "0"]),
     ],
-    ids=lambda value: " ".join(value) if isinstance(value, list) and "=" in value[-1] else None,
 )
 def test_bad_override_fails_fast_with_one_line(tmp_path, store, run_sweep, args, expected):
     proc = run_sweep(args, tmp_path, timeout=60)
@@ -349,3 +359,35 @@ def test_unreachable_server_stops_before_training(tmp_path, run_sweep, mode):
     assert seconds < 15
     assert not list(tmp_path.rglob("history.csv"))
     assert not list(tmp_path.rglob("*.db"))
+
+
+# --- a single run (no -m) ----------------------------------------------------------------------
+
+
+def test_single_run_is_tracked_without_a_parent(tmp_path, store, run_sweep):
+    proc = run_sweep(["optimizer=adam", "trainer.epochs=20"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    runs = e2e.all_runs(store)
+    assert e2e.parent_runs(runs) == []
+    (run,) = runs
+    assert run.info.status == "FINISHED"
+    assert "mlflow.parentRunId" not in run.data.tags
+    assert "nnlab.sweep_id" not in run.data.tags
+    assert run.data.params["optimizer.name"] == "adam"
+    mlflow = e2e.client(store)
+    assert sorted(e2e.metric_history(mlflow, run.info.run_id, "val/loss")) == list(range(20))
+    assert {"history.csv", "weights.npz", "config.yaml"} <= e2e.artifact_paths(
+        mlflow, run.info.run_id
+    )
+    assert len(read_csv((tmp_path / "run" / "history.csv").read_text())) == 20
+
+
+def test_single_run_that_diverges_exits_nonzero(tmp_path, store, run_sweep):
+    """The run is recorded FAILED (as in a sweep, which then exits 1); the command should not
+    report success either."""
+    args = ["dataset=sine", "optimizer.learning_rate=1e6", "trainer.epochs=40"]
+    proc = run_sweep(args, tmp_path)
+    (run,) = e2e.all_runs(store)
+    assert run.info.status == "FAILED"
+    assert "non-finite" in run.data.tags["nnlab.error"]
+    assert proc.returncode != 0, proc.stdout

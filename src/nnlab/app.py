@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from nnlab import artifacts, config, provenance, sweep_state, tracking
 from nnlab.build import Job, build
-from nnlab.errors import exit_with
+from nnlab.errors import USAGE_ERRORS, describe, exit_with
 from nnlab.progress import ProgressBar, show_bars
 from nnlab.runspec import RunFiles, RunSpec, config_hash, flatten
 from nnlab.sweep_state import JobResult, SweepInfo
@@ -33,9 +33,12 @@ config.register()
 
 
 def main(cfg: DictConfig) -> float:
-    settings = OmegaConf.to_object(cfg)
-    job = build(settings)
     hydra = HydraConfig.get()
+    try:
+        settings = config.settings(cfg)
+        job = build(settings)
+    except USAGE_ERRORS as error:  # Hydra would add a line of its own to a raised error
+        exit_with(describe(error, list(hydra.overrides.task)), 2)
     multirun = hydra.mode == RunMode.MULTIRUN
     sweep_dir = Path(hydra.sweep.dir) if multirun else None
     sweep = sweep_state.read_sweep(sweep_dir) if multirun else None
@@ -53,6 +56,7 @@ def main(cfg: DictConfig) -> float:
         exit_with(str(error), 3)
     position = _position(result.num, sweep)
     started = time.perf_counter()
+    run = None
     try:
         previous = _finished_before(tracker, digest, sweep) if tracking_cfg.resume else None
         if previous is not None:
@@ -78,13 +82,11 @@ def main(cfg: DictConfig) -> float:
                 callbacks.append(ProgressBar(settings.trainer.epochs, f"{position}{result.name}"))
             history = job.run(callbacks)
             run.finish(history, _write_files(history, job, resolved, output_dir), _regions(job))
-        result.run_id = run.run_id
         result.summary = history.summary()
         if history.status == "diverged":
             result.status, result.error, result.objective = "FAILED", history.stop_reason, math.nan
         else:
             result.status, result.objective = "FINISHED", history.last(settings.objective)
-        return result.objective
     except Exception as exc:
         result.status, result.error = "FAILED", f"{type(exc).__name__}: {exc}"
         if not multirun:
@@ -97,10 +99,15 @@ def main(cfg: DictConfig) -> float:
         result.seconds = time.perf_counter() - started
         if not (multirun and "BasicLauncher" in str(hydra.launcher.get("_target_"))):
             _wait_for_tracker()
+        if run is not None and result.run_id is None:
+            result.run_id = run.run_id
         if multirun:
             sweep_state.write_job(sweep_dir, result)
         if not settings.quiet:
             print(_job_line(position, result, settings.objective), flush=True)
+    if result.status == "FAILED" and not multirun:
+        exit_with(f"run FAILED: {result.error}", 1)
+    return result.objective
 
 
 def _user_callbacks(cfg: DictConfig) -> list:
@@ -111,10 +118,16 @@ def _user_callbacks(cfg: DictConfig) -> list:
 
 def run_name(overrides: list[str], sweep: SweepInfo | None) -> str:
     """The overrides that tell this job apart: inside a sweep, those of the keys that vary
-    between its jobs; else all of them. ``defaults`` when there are none."""
+    between its jobs; else all but where it is tracked. ``defaults`` when there are none."""
+    keys = [o.split("=", 1)[0].lstrip("+~") for o in overrides]
     if sweep is not None:
-        overrides = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") in sweep.varying]
-    return ",".join(overrides) or "defaults"
+        kept = [o for o, key in zip(overrides, keys, strict=True) if key in sweep.varying]
+    else:
+        kept = [
+            o for o, key in zip(overrides, keys, strict=True)
+            if not key.startswith(("tracking.", "hydra.")) and key != "quiet"
+        ]  # fmt: skip
+    return ",".join(kept) or "defaults"
 
 
 def _finished_before(tracker, digest: str, sweep: SweepInfo | None) -> str | None:

@@ -12,18 +12,13 @@ import numpy as np
 
 from nnlab import data, nn, optim, schedules, train
 from nnlab.checks import one_of, positive_int
-from nnlab.config import Config
+from nnlab.config import Config, ConfigError
 from nnlab.train import Callback, History
 
 SEARCHES = {"random_search": train.random_search, "hill_climb": train.hill_climb}
 DTYPES = {"float64": np.float64, "float32": np.float32}
 METRICS = ("train/loss", "train/data_loss", "train/reg_loss", "train/accuracy", "lr")
 VAL_METRICS = ("val/loss", "val/accuracy")
-
-
-class ConfigError(ValueError):
-    """A config value the run cannot use; the message names the key, the value and what is
-    allowed."""
 
 
 @dataclass

@@ -8,11 +8,17 @@ names of the factories they feed (``nnlab.optim.sgd(momentum=...)``,
 factories when the job is built (``nnlab.build``).
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig, OmegaConf, open_dict
+
+
+class ConfigError(ValueError):
+    """A config value the run cannot use; the message names the key, the value and what is
+    allowed."""
 
 
 @dataclass
@@ -163,6 +169,36 @@ SCHEMAS = {
     "trainer": {"trainer": TrainerConfig},
     "tracking": {"tracking": TrackingConfig},
 }
+
+
+def settings(cfg: DictConfig) -> Config:
+    """The job's config (without any ``hydra`` node) as the schema's dataclasses.
+
+    Keys added with ``+`` that the schema does not know are refused: converting to dataclasses
+    would silently drop them (``+optimizer.momentun=0.9`` would train with momentum 0).
+    """
+    job_cfg = cfg.copy()
+    with open_dict(job_cfg):
+        job_cfg.pop("hydra", None)
+    _check_keys(job_cfg, "")
+    return OmegaConf.to_object(job_cfg)
+
+
+def _check_keys(node: DictConfig, path: str) -> None:
+    schema = OmegaConf.get_type(node)
+    if not dataclasses.is_dataclass(schema):
+        return
+    known = {f.name for f in dataclasses.fields(schema)}
+    for key in node:
+        name = f"{path}{key}"
+        if key not in known:
+            allowed = ", ".join(sorted(known - {"name"}))
+            raise ConfigError(
+                f"{name}: no such key; {path.rstrip('.') or 'config'} takes {allowed}"
+            )
+        child = node._get_node(key)
+        if isinstance(child, DictConfig) and key != "callbacks":
+            _check_keys(child, f"{name}.")
 
 
 def register() -> None:

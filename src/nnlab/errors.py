@@ -4,9 +4,9 @@ import dataclasses
 import sys
 
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
-from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from nnlab.build import ConfigError
+from nnlab.config import ConfigError
 
 USAGE_ERRORS = (ConfigError, ConfigCompositionException, OverrideParseException,
                 OmegaConfBaseException)  # fmt: skip
@@ -24,7 +24,8 @@ def describe(error: Exception, argv: list[str]) -> str:
     if cause is not None and key:
         setting = _argument(argv, key) or key
         schema = getattr(cause, "object_type", None)
-        if isinstance(cause, ConfigKeyError) and dataclasses.is_dataclass(schema):
+        unknown = isinstance(cause, ConfigKeyError | ConfigAttributeError)
+        if unknown and dataclasses.is_dataclass(schema):
             allowed = ", ".join(f.name for f in dataclasses.fields(schema) if f.name != "name")
             return f"{setting}: no such key; {key.rpartition('.')[0] or 'config'} takes {allowed}"
         return f"{setting}: {getattr(cause, 'msg', str(cause)).splitlines()[0]}"

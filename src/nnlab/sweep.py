@@ -21,7 +21,8 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from nnlab import build, config, sweep_state
+from nnlab import build, sweep_state
+from nnlab.config import settings as to_settings
 from nnlab.errors import USAGE_ERRORS, describe, exit_with
 from nnlab.runspec import config_hash
 from nnlab.sweep_state import JobResult, SweepInfo
@@ -43,7 +44,10 @@ class SweepCallback(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        settings = _settings(config)
+        try:
+            settings = to_settings(config)
+        except USAGE_ERRORS as error:
+            exit_with(describe(error, list(config.hydra.overrides.task)), 2)
         if settings.tracking.backend == "mlflow":
             from nnlab.tracking import background
 
@@ -73,7 +77,7 @@ class SweepCallback(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        settings = _settings(config)
+        settings = to_settings(config)
         results = sweep_state.read_jobs(sweep_dir)
         if not settings.quiet:
             print(results_table(results, settings.objective), flush=True)
@@ -150,14 +154,6 @@ def results_table(results: list[JobResult], objective: str) -> str:
     return "\n".join(lines)
 
 
-def _settings(cfg: DictConfig) -> config.Config:
-    """The config without its ``hydra`` node, as the schema's dataclasses."""
-    job_cfg = cfg.copy()
-    with open_dict(job_cfg):
-        job_cfg.pop("hydra", None)
-    return OmegaConf.to_object(job_cfg)
-
-
 def _plan(cfg: DictConfig) -> tuple[list[list[str]] | None, list[str]]:
     """Every job's overrides (``None`` for sweepers that choose jobs as they go, such as
     Optuna's) and the keys that vary between jobs."""
@@ -178,7 +174,7 @@ def _validate(cfg: DictConfig, jobs: list[list[str]]) -> list[str]:
     for overrides in jobs:
         try:
             job_cfg = loader.load_sweep_config(cfg, list(overrides))
-            build.build(_settings(job_cfg))
+            build.build(to_settings(job_cfg))
         except USAGE_ERRORS as error:
             message = describe(error, list(overrides))
             exit_with(f"{message} (in job: {' '.join(overrides)})" if overrides else message, 2)

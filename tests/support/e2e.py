@@ -6,13 +6,14 @@ The store of a test is ``sqlite:///<folder>/mlflow.db``; the sweep writes into `
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from mlflow.entities import ViewType  # noqa: TID251 - tests read the store back
 from mlflow.tracking import MlflowClient  # noqa: TID251
+
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # quiet downloads
 
 REPO = Path(__file__).resolve().parents[2]
 TESTS = REPO / "tests"
@@ -47,7 +48,9 @@ def environment(cache: Path, extra: dict[str, str] | None = None) -> dict[str, s
     """This process's environment without a tracking URI or Hydra's error switch, with its own
     cache (nnlab's migrated database template, matplotlib's font list) and ``tests/`` on the
     path."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "HYDRA_FULL_ERROR")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "HYDRA_FULL_ERROR")
+    }
     env["XDG_CACHE_HOME"] = str(cache)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")]))
     env["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"

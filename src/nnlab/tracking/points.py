@@ -51,7 +51,7 @@ class MetricSampler(Callback):
         self.flush()
 
     def flush(self) -> None:
-        if self._pending:
-            pending, self._pending = self._pending, []
-            self.send(pending)
+        pending, self._pending = self._pending, []
+        for start in range(0, len(pending), BATCH):
+            self.send(pending[start : start + BATCH])
         self._flushed = time.monotonic()

@@ -66,6 +66,5 @@ def check_reachable(uri: str, timeout: float = 5.0) -> None:
     except (urllib.error.URLError, OSError) as error:
         reason = str(getattr(error, "reason", error))
     raise Unreachable(
-        f"tracking server {uri} is unreachable ({reason}); start it (scripts/tracking-server "
-        "start) or choose another tracking.uri"
+        f"tracking server {uri} is unreachable ({reason}); start it or choose another tracking.uri"
     )

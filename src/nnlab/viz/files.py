@@ -3,6 +3,8 @@ are 2-D classes."""
 
 from pathlib import Path
 
+import numpy as np
+
 from nnlab.train import History
 from nnlab.viz.boundary import Regions, draw_regions
 from nnlab.viz.curves import run_figure
@@ -12,12 +14,14 @@ def save_run_figures(
     history: History, title: str, folder: Path, regions: Regions | None = None
 ) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    figures = {"curves": run_figure(history, title)}
+    with np.errstate(all="ignore"):  # a diverged run's inf and nan are drawn, not warned about
+        figures = {"curves": run_figure(history, title)}
     if regions is not None:
         figures["decision_boundary"] = draw_regions(regions, f"{title}: decision regions")
     paths = []
     for name, figure in figures.items():
         path = folder / f"{name}.png"
-        figure.savefig(path)
+        with np.errstate(all="ignore"):
+            figure.savefig(path)
         paths.append(path)
     return paths
