@@ -1,30 +1,33 @@
-"""Reusable scratch arrays, so a training step allocates nothing after its first call.
+"""Reusable output arrays, so a training step allocates nothing after its first call.
 
-Layers write their outputs and gradients into arrays kept here, keyed by a tag and the shape.
-A returned buffer is overwritten by the next call with the same shape: callers that keep a
+A layer keeps one ``Scratch`` per array it writes; ``get(shape)`` returns the array of that
+shape, created on first use (training and validation batches of different sizes each get their
+own). A returned array is overwritten by the next call with the same shape: callers that keep a
 result across calls copy it (``Network.predict`` does).
 """
 
 import numpy as np
 
 
-class Buffers:
+class Scratch:
     def __init__(self, dtype: np.dtype) -> None:
         self.dtype = np.dtype(dtype)
-        self._arrays: dict[tuple, np.ndarray] = {}
+        self._arrays: dict[tuple[int, ...], np.ndarray] = {}
 
-    def get(self, tag: str, shape: tuple[int, ...], dtype: np.dtype | None = None) -> np.ndarray:
-        """The array for ``(tag, shape)``, created uninitialised on first use."""
-        key = (tag, shape)
-        array = self._arrays.get(key)
+    def get(self, shape: tuple[int, ...]) -> np.ndarray:
+        array = self._arrays.get(shape)
         if array is None:
-            array = self._arrays[key] = np.empty(shape, dtype or self.dtype)
+            array = self._arrays[shape] = np.empty(shape, self.dtype)
         return array
 
-    def rows(self, n: int) -> np.ndarray:
-        """``arange(n)``, the row index used to pick one entry per sample."""
-        key = ("rows", n)
-        array = self._arrays.get(key)
-        if array is None:
-            array = self._arrays[key] = np.arange(n)
-        return array
+
+_ROWS: dict[int, np.ndarray] = {}
+
+
+def rows(n: int) -> np.ndarray:
+    """``arange(n)``, the row index that picks one entry per sample (shared, read-only)."""
+    index = _ROWS.get(n)
+    if index is None:
+        index = _ROWS[n] = np.arange(n)
+        index.flags.writeable = False
+    return index

@@ -9,14 +9,16 @@ import numpy as np
 
 from nnlab.checks import in_range, positive_int
 from nnlab.nn import init as initializers
-from nnlab.nn.buffers import Buffers
+from nnlab.nn.buffers import Scratch
 
 
 class Dense:
     r"""Fully connected layer ``y = x W + b`` with optional L1/L2 penalties.
 
     Shapes: ``x (n, i)``, ``W (i, o)``, ``b (o,)``. With upstream gradient ``g = dL/dy``:
-    ``dL/dW = x^T g``, ``dL/db = sum_n g``, ``dL/dx = g W^T``.
+    ``dL/dW = x^T g``, ``dL/db = sum_n g``, ``dL/dx = g W^T``. All three are matrix products
+    (the sum as ``1^T g``), which BLAS computes several times faster than NumPy's column
+    reductions and strided transposes for the narrow matrices of small networks.
 
     Regularisation adds ``R = l1_w * sum|W| + l2_w * sum W^2 + l1_b * sum|b| + l2_b * sum b^2``
     to the loss, so ``dR/dW = l1_w * sign(W) + 2 * l2_w * W`` (likewise for ``b``).
@@ -48,26 +50,36 @@ class Dense:
         self.regularized = any(
             (weight_regularizer_l1, weight_regularizer_l2, bias_regularizer_l1, bias_regularizer_l2)
         )
-        self._buffers = Buffers(dtype)
+        self._outputs = Scratch(dtype)
+        self._dinputs = Scratch(dtype)
+        self._ones: dict[int, np.ndarray] = {}
+        self._weights_t = np.empty((n_outputs, n_inputs), dtype)
         self._inputs: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         self._inputs = x
-        out = self._buffers.get("out", (x.shape[0], self.weights.shape[1]))
+        out = self._outputs.get((x.shape[0], self.biases.shape[0]))
         np.matmul(x, self.weights, out=out)
         out += self.biases
         return out
 
     def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         np.matmul(self._inputs.T, dy, out=self.dweights)
-        np.add.reduce(dy, axis=0, out=self.dbiases)
+        np.matmul(self._ones_for(dy.shape[0]), dy, out=self.dbiases)
         if self.regularized:
             self._add_penalty_gradients()
         if not need_dx:
             return None
-        dx = self._buffers.get("dx", self._inputs.shape)
-        np.matmul(dy, self.weights.T, out=dx)
+        dx = self._dinputs.get(self._inputs.shape)
+        np.copyto(self._weights_t, self.weights.T)
+        np.matmul(dy, self._weights_t, out=dx)
         return dx
+
+    def _ones_for(self, n: int) -> np.ndarray:
+        ones = self._ones.get(n)
+        if ones is None:
+            ones = self._ones[n] = np.ones(n, self.dbiases.dtype)
+        return ones
 
     def params(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights, "biases": self.biases}
@@ -107,7 +119,7 @@ class Dropout:
     def __init__(self, rate: float, *, rng: np.random.Generator, dtype=np.float64) -> None:
         self.rate = in_range("dropout", rate, 0.0, 1.0, high_open=True)
         self._rng = rng
-        self._buffers = Buffers(dtype)
+        self._dtype = dtype
         self._mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
@@ -115,16 +127,12 @@ class Dropout:
             self._mask = None
             return x
         keep = 1.0 - self.rate
-        mask = self._buffers.get("mask", x.shape)
-        np.multiply(self._rng.random(x.shape) < keep, 1.0 / keep, out=mask)
-        self._mask = mask
-        out = self._buffers.get("out", x.shape)
-        np.multiply(x, mask, out=out)
-        return out
+        self._mask = mask = np.multiply(
+            self._rng.random(x.shape) < keep, 1.0 / keep, dtype=self._dtype
+        )
+        return x * mask
 
     def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray:
         if self._mask is None:
             return dy
-        dx = self._buffers.get("dx", dy.shape)
-        np.multiply(dy, self._mask, out=dx)
-        return dx
+        return dy * self._mask

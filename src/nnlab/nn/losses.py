@@ -19,7 +19,7 @@ import numpy as np
 
 from nnlab.checks import one_of
 from nnlab.nn import activations
-from nnlab.nn.buffers import Buffers
+from nnlab.nn.buffers import Scratch, rows
 
 CLIP = 1e-7
 
@@ -102,28 +102,32 @@ class SoftmaxCrossEntropy:
     """Softmax + categorical cross-entropy as one function (the book's combined class)."""
 
     def __init__(self, dtype: np.dtype = np.float64) -> None:
-        self._buffers = Buffers(dtype)
+        self._probabilities = Scratch(dtype)
+        self._gradients = Scratch(dtype)
+        self._rows = Scratch(dtype)
+        self._low, self._high = np.asarray(CLIP, dtype), np.asarray(1 - CLIP, dtype)
         self.predictions: np.ndarray | None = None
 
     def predict(self, z: np.ndarray) -> np.ndarray:
-        self.predictions = activations.softmax(z, self._buffers.get("p", z.shape), self._buffers)
-        return self.predictions
+        self.predictions = p = self._probabilities.get(z.shape)
+        return activations.softmax(z, p, self._rows)
 
     def forward(self, z: np.ndarray, y: np.ndarray) -> float:
         n = z.shape[0]
         p = self.predict(z)
-        self._labels = labels = sparse_labels(y)
-        confidences = p[self._buffers.rows(n), labels]
-        np.clip(confidences, CLIP, 1 - CLIP, out=confidences)
+        self._labels = labels = y if y.ndim == 1 else sparse_labels(y)
+        confidences = p[rows(n), labels]
+        np.maximum(confidences, self._low, out=confidences)
+        np.minimum(confidences, self._high, out=confidences)
         np.log(confidences, out=confidences)
         return -float(np.add.reduce(confidences)) / n
 
     def backward(self) -> np.ndarray:
         p = self.predictions
         n = p.shape[0]
-        dz = self._buffers.get("dz", p.shape)
+        dz = self._gradients.get(p.shape)
         np.copyto(dz, p)
-        dz[self._buffers.rows(n), self._labels] -= 1.0
+        dz[rows(n), self._labels] -= 1.0
         dz *= 1.0 / n
         return dz
 

@@ -14,7 +14,8 @@ from nnlab.nn.losses import sparse_labels
 class CategoricalAccuracy:
     def correct(self, p: np.ndarray, y: np.ndarray) -> tuple[int, int]:
         """``(number correct, number of predictions)``."""
-        return int(np.count_nonzero(np.argmax(p, axis=1) == sparse_labels(y))), len(p)
+        labels = y if y.ndim == 1 else sparse_labels(y)
+        return np.count_nonzero(p.argmax(1) == labels), len(p)
 
 
 class BinaryAccuracy:

@@ -60,6 +60,8 @@ class Network:
         self.layers[0].backward(dy, need_dx=False)
 
     def regularization_loss(self) -> float:
+        if not self._regularized:
+            return 0.0
         return sum(layer.regularization_loss() for layer in self._regularized)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -118,7 +120,7 @@ def mlp(
     layers: list = []
     for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1], strict=True):
         layers.append(Dense(fan_in, fan_out, rng=rng, init=init, dtype=dtype, **penalties))
-        layers.append(activations.get(activation, dtype))
+        layers.append(activations.get(activation, dtype, inplace=True))
         if dropout:
             layers.append(Dropout(dropout, rng=dropout_rng, dtype=dtype))
     layers.append(Dense(sizes[-2], sizes[-1], rng=rng, init=init, dtype=dtype, **penalties))

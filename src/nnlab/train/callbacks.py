@@ -107,10 +107,13 @@ class History:
         self.stop_reason: str | None = None
 
     def append(self, epoch: int, metrics: dict[str, float]) -> None:
-        for key in metrics.keys() - self.metrics.keys():
-            self.metrics[key] = [math.nan] * len(self.epochs)
-        for key, column in self.metrics.items():
-            column.append(metrics.get(key, math.nan))
+        if metrics.keys() != self.metrics.keys():
+            for key in metrics.keys() - self.metrics.keys():
+                self.metrics[key] = [math.nan] * len(self.epochs)
+            for key in self.metrics.keys() - metrics.keys():
+                self.metrics[key].append(math.nan)
+        for key, value in metrics.items():
+            self.metrics[key].append(value)
         self.epochs.append(epoch)
 
     def __len__(self) -> int:
