@@ -5,8 +5,9 @@ store before anything is recorded; opens a run in the configured tracker; trains
 tracker's and the progress bar's callbacks; writes the run's files (history, weights, config)
 to the job's output folder and hands them to the tracker; and returns the objective for
 sweepers. Inside a sweep, a job that fails is recorded as FAILED and returns ``nan`` so the
-other jobs go on; Ctrl-C or SIGTERM marks the run KILLED and stops the sweep. A job whose
-config already has a FINISHED run in the experiment is skipped (``tracking.resume``).
+other jobs go on; Ctrl-C or SIGTERM marks the run KILLED and stops the sweep. A job of a sweep
+whose config already has a FINISHED run in the experiment is skipped (``tracking.resume``):
+training starts at once and stops as soon as the tracker says so.
 """
 
 import math
@@ -58,30 +59,34 @@ def main(cfg: DictConfig) -> float:
     started = time.perf_counter()
     run = None
     try:
-        previous = _finished_before(tracker, digest, sweep) if tracking_cfg.resume else None
-        if previous is not None:
-            result.status, result.run_id = "SKIPPED", previous
-            result.summary = tracker.summary_metrics(previous)
-            result.objective = result.summary.get(f"final/{settings.objective}", math.nan)
-            return result.objective
         spec = RunSpec(
             name=result.name,
             epochs=settings.trainer.epochs,
+            config_hash=digest,
             params=flatten(resolved),
             tags=_tags(settings, job, result, sweep, digest),
+            sweep_id=sweep.sweep_id if sweep else None,
             parent_run_id=sweep.parent_run_id if sweep else None,
         )
         output_dir = Path(hydra.runtime.output_dir)
+        resume = multirun and tracking_cfg.resume
         with (
             _sigterm_exits(),
             threadpool_limits(settings.trainer.blas_threads),
-            tracker.run(spec, tracking_cfg.max_points, tracking_cfg.figures) as run,
+            tracker.run(spec, tracking_cfg.max_points, tracking_cfg.figures, resume) as run,
         ):
             callbacks = [*run.callbacks, *_user_callbacks(cfg)]
             if not settings.quiet and show_bars():
                 callbacks.append(ProgressBar(settings.trainer.epochs, f"{position}{result.name}"))
             history = job.run(callbacks)
-            run.finish(history, _write_files(history, job, resolved, output_dir), _regions(job))
+            if run.resumed_from is None:
+                files = _write_files(history, job, resolved, output_dir)
+                run.finish(history, files, _regions(job))
+        if run.resumed_from is not None:
+            result.status, result.run_id = "SKIPPED", run.resumed_from
+            result.summary = run.opened["summary"]
+            result.objective = result.summary.get(f"final/{settings.objective}", math.nan)
+            return result.objective
         result.summary = history.summary()
         if history.status == "diverged":
             result.status, result.error, result.objective = "FAILED", history.stop_reason, math.nan
@@ -128,16 +133,6 @@ def run_name(overrides: list[str], sweep: SweepInfo | None) -> str:
             if not key.startswith(("tracking.", "hydra.")) and key != "quiet"
         ]  # fmt: skip
     return ",".join(kept) or "defaults"
-
-
-def _finished_before(tracker, digest: str, sweep: SweepInfo | None) -> str | None:
-    """The FINISHED run with this config, for jobs of a sweep: from the list the sweep made
-    up front when it knew its jobs, else by asking the tracker."""
-    if sweep is None:
-        return None
-    if sweep.total_jobs is not None:
-        return sweep.finished.get(digest)
-    return tracker.finished_runs([digest]).get(digest)
 
 
 def _wait_for_tracker() -> None:

@@ -47,4 +47,4 @@ def read_weights(path: Path) -> dict[str, np.ndarray]:
 
 
 def _cell(value: float) -> str:
-    return "" if math.isnan(value) else repr(value)
+    return "" if math.isnan(value) else repr(float(value))

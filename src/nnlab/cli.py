@@ -6,6 +6,8 @@
   through; ``run`` sets it and formats the ones it knows. With ``HYDRA_FULL_ERROR=1`` already in
   the environment, errors propagate untouched.)
 - SIGTERM ends the command like Ctrl-C: runs and the sweep's parent run are closed KILLED.
+- The tracking worker (which imports MLflow, a second or two) starts before Hydra composes the
+  config, unless the command line says ``tracking=none``.
 """
 
 import os
@@ -19,6 +21,10 @@ from nnlab.errors import USAGE_ERRORS, describe, exit_with
 
 def run(hydra_main: Callable[[], object]) -> None:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if "tracking=none" not in sys.argv[1:] and "--help" not in sys.argv:
+        from nnlab.tracking import background
+
+        background.start()
     formatting = os.environ.get("HYDRA_FULL_ERROR") != "1"
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:

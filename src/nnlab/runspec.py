@@ -14,9 +14,11 @@ NOT_HASHED = ("tracking", "quiet", "objective")
 class RunSpec:
     name: str
     epochs: int
+    config_hash: str
     params: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
-    parent_run_id: str | None = None
+    sweep_id: str | None = None
+    parent_run_id: str | None = None  # known up front only where jobs run in other processes
 
 
 @dataclass

@@ -3,12 +3,13 @@
 
 Before any job starts it composes and builds every job's config (for sweepers that list their
 jobs up front), so a bad value anywhere stops the sweep with one line and no run created. Then
-it opens the sweep's parent run (creating the tracking store once, before any job could race to
-create it), looks up which configs already have a FINISHED run (resuming), and writes
-``sweep.json`` for the jobs. At the end it prints the runs sorted by the objective, writes the
-comparison report into the sweep folder, logs it to the parent run and closes the parent; if any
-job failed it says which and why and the command exits non-zero. If the sweep is interrupted,
-the parent run is closed KILLED on the way out.
+it asks the tracking worker to open the sweep's parent run (creating the tracking store once,
+before any job could race to create it) and writes ``sweep.json`` for the jobs; jobs run in
+this process start training without waiting for that, the worker nests them under the parent.
+At the end it prints the runs sorted by the objective, writes the comparison report into the
+sweep folder, logs it to the parent run and closes the parent; if any job failed it says which
+and why and the command exits non-zero. If the sweep is interrupted, the parent run is closed
+KILLED on the way out.
 """
 
 import math
@@ -19,12 +20,11 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig
 
 from nnlab import build, sweep_state
 from nnlab.config import settings as to_settings
 from nnlab.errors import USAGE_ERRORS, describe, exit_with
-from nnlab.runspec import config_hash
 from nnlab.sweep_state import JobResult, SweepInfo
 from nnlab.tracking.uri import Unreachable, check_reachable, resolve_uri
 
@@ -40,7 +40,7 @@ def close_interrupted(status: str) -> None:
 
 class SweepCallback(Callback):
     def __init__(self) -> None:
-        self._parent: tuple[str, str, str] | None = None  # uri, experiment, run id
+        self._parent: tuple[str, str, str] | None = None  # uri, experiment, sweep id
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -48,12 +48,9 @@ class SweepCallback(Callback):
             settings = to_settings(config)
         except USAGE_ERRORS as error:
             exit_with(describe(error, list(config.hydra.overrides.task)), 2)
-        if settings.tracking.backend == "mlflow":
-            from nnlab.tracking import background
-
-            background.start()  # the worker starts while the jobs are checked
         jobs, varying = _plan(config)
-        hashes = _validate(config, jobs) if jobs is not None else []
+        if jobs is not None:
+            _validate(config, jobs)
         info = SweepInfo(sweep_dir.name, len(jobs) if jobs is not None else None, varying)
         tracking_cfg = settings.tracking
         if tracking_cfg.backend == "mlflow":
@@ -64,14 +61,14 @@ class SweepCallback(Callback):
                 check_reachable(uri)
             except Unreachable as error:
                 exit_with(str(error), 3)
-            overrides = list(config.hydra.overrides.task)
-            run_id, _, finished = background.call(
+            opened = background.submit(
                 worker.call, "nnlab.tracking.sweeps:open_parent", uri, tracking_cfg.experiment,
-                info.sweep_id, str(sweep_dir.resolve()), overrides, hashes,
+                info.sweep_id, str(sweep_dir.resolve()), list(config.hydra.overrides.task),
             )  # fmt: skip
-            self._parent = (uri, tracking_cfg.experiment, run_id)
-            info.parent_run_id, info.tracking_uri = run_id, uri
-            info.finished = finished if tracking_cfg.resume else {}
+            if not str(config.hydra.launcher.get("_target_")).endswith("BasicLauncher"):
+                info.parent_run_id = opened.result()  # jobs in other processes nest under it
+            info.tracking_uri = uri
+            self._parent = (uri, tracking_cfg.experiment, info.sweep_id)
             _open_sweeps.append(self)
         sweep_state.write_sweep(sweep_dir, info)
 
@@ -91,7 +88,7 @@ class SweepCallback(Callback):
     def _close(self, sweep_dir: Path, results: list[JobResult], settings) -> None:
         from nnlab.tracking import background, worker
 
-        uri, experiment, run_id = self._parent
+        uri, experiment, sweep_id = self._parent
         for error in background.drain():
             print(f"warning: tracking: {error}", flush=True)
         report_dir = sweep_dir / "report"
@@ -104,8 +101,8 @@ class SweepCallback(Callback):
             )  # fmt: skip
         except Exception as error:  # noqa: BLE001 - the runs are safe; say why there is no report
             report = f"not written ({type(error).__name__}: {error})"
-        background.call(
-            worker.call, "nnlab.tracking.sweeps:close_parent", uri, experiment, run_id,
+        run_id = background.call(
+            worker.call, "nnlab.tracking.sweeps:close_parent", uri, experiment, sweep_id,
             [asdict(r) for r in results], str(report_dir), settings.objective,
         )  # fmt: skip
         self._parent = None
@@ -166,19 +163,12 @@ def _plan(cfg: DictConfig) -> tuple[list[list[str]] | None, list[str]]:
     return BasicSweeper.split_arguments(overrides, None)[0], varying
 
 
-def _validate(cfg: DictConfig, jobs: list[list[str]]) -> list[str]:
-    """Compose and build every job, ending the command with status 2 at the first bad one;
-    the jobs' config hashes."""
+def _validate(cfg: DictConfig, jobs: list[list[str]]) -> None:
+    """Compose and build every job, ending the command with status 2 at the first bad one."""
     loader = GlobalHydra.instance().config_loader()
-    hashes = []
     for overrides in jobs:
         try:
-            job_cfg = loader.load_sweep_config(cfg, list(overrides))
-            build.build(to_settings(job_cfg))
+            build.build(to_settings(loader.load_sweep_config(cfg, list(overrides))))
         except USAGE_ERRORS as error:
             message = describe(error, list(overrides))
             exit_with(f"{message} (in job: {' '.join(overrides)})" if overrides else message, 2)
-        with open_dict(job_cfg):
-            job_cfg.pop("hydra")
-        hashes.append(config_hash(OmegaConf.to_container(job_cfg, resolve=True)))
-    return hashes

@@ -16,9 +16,8 @@ class SweepInfo:
     sweep_id: str
     total_jobs: int | None = None  # None: the sweeper picks jobs as it goes (Optuna)
     varying: list[str] = field(default_factory=list)  # override keys that differ between jobs
-    parent_run_id: str | None = None
+    parent_run_id: str | None = None  # set for launchers that run jobs in other processes
     tracking_uri: str | None = None
-    finished: dict[str, str] = field(default_factory=dict)  # config hash -> FINISHED run id
 
 
 @dataclass

@@ -15,7 +15,7 @@ class CategoricalAccuracy:
     def correct(self, p: np.ndarray, y: np.ndarray) -> tuple[int, int]:
         """``(number correct, number of predictions)``."""
         labels = y if y.ndim == 1 else sparse_labels(y)
-        return np.count_nonzero(p.argmax(1) == labels), len(p)
+        return int(np.count_nonzero(p.argmax(1) == labels)), len(p)
 
 
 class BinaryAccuracy:

@@ -6,9 +6,9 @@ from nnlab.tracking.uri import check_reachable, resolve_uri
 
 
 def connect(backend: str, uri: str | None = None, experiment: str = "nnlab"):
-    """A tracker with ``run(spec, max_points, figures)`` (a context manager around one run),
-    ``finished_runs(config_hashes)`` and ``summary_metrics(run_id)``. For MLflow the store is
-    checked first: an unreachable one raises ``Unreachable`` before anything trains."""
+    """A tracker whose ``run(spec, max_points, figures, resume)`` is a context manager around
+    one run. For MLflow the store is checked first: an unreachable one raises ``Unreachable``
+    before anything trains."""
     if backend == "none":
         from nnlab.tracking.null import NullTracker
 

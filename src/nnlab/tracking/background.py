@@ -18,7 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from nnlab.runspec import RunFiles, RunSpec
 from nnlab.tracking import worker
 from nnlab.tracking.points import MetricSampler
-from nnlab.train import Callback, History
+from nnlab.train import Callback, History, StopTraining
 
 _executor: ProcessPoolExecutor | None = None
 _pending: list[Future] = []
@@ -82,45 +82,60 @@ class BackgroundTracker:
         self.uri = uri
         self.experiment = experiment
 
-    def run(self, spec: RunSpec, max_points: int = 500, figures: bool = True) -> "BackgroundRun":
-        return BackgroundRun(self, spec, max_points, figures)
-
-    def finished_runs(self, config_hashes: list[str]) -> dict[str, str]:
-        return call(worker.finished_runs, self.uri, self.experiment, config_hashes)
-
-    def summary_metrics(self, run_id: str) -> dict[str, float]:
-        return call(worker.summary_metrics, self.uri, self.experiment, run_id)
+    def run(self, spec: RunSpec, max_points: int = 500, figures: bool = True,
+            resume: bool = False) -> "BackgroundRun":  # fmt: skip
+        return BackgroundRun(self, spec, max_points, figures, resume)
 
 
-class BackgroundRun:
-    """A context manager around one run: entering opens it, leaving closes it KILLED on
-    Ctrl-C/SIGTERM, FAILED with the traceback on an exception, else as ``finish`` decided. On
-    an abnormal exit it waits until the worker has recorded the status."""
+class BackgroundRun(Callback):
+    """A context manager around one run: entering asks the worker to open it, leaving closes it
+    KILLED on Ctrl-C/SIGTERM, FAILED with the traceback on an exception, else as ``finish``
+    decided; on an abnormal exit it waits until the worker has recorded the status.
 
-    def __init__(self, tracker: BackgroundTracker, spec: RunSpec, max_points: int, figures: bool):
+    With ``resume``, the worker may answer that a FINISHED run with the same config exists:
+    training, which started without waiting for the answer, then stops at the next epoch
+    (this object is also a training callback) and ``resumed_from`` names the earlier run.
+    """
+
+    def __init__(self, tracker: BackgroundTracker, spec: RunSpec, max_points: int,
+                 figures: bool, resume: bool) -> None:  # fmt: skip
         self.tracker = tracker
         self.spec = spec
         self.figures = figures
+        self.resume = resume
         self.handle = uuid.uuid4().hex
         self.sampler = MetricSampler(self._send, spec.epochs, max_points)
         self._opened: Future | None = None
 
     @property
     def callbacks(self) -> list[Callback]:
-        return [self.sampler]
+        return [self, self.sampler] if self.resume else [self.sampler]
+
+    @property
+    def opened(self) -> dict:
+        """The worker's answer to opening the run (waits for it): ``run_id``,
+        ``resumed_from`` and the resumed run's ``summary``; all empty if it failed."""
+        if self._opened is None or self._opened.exception() is not None:
+            return {"run_id": None, "resumed_from": None, "summary": {}}
+        return self._opened.result()
 
     @property
     def run_id(self) -> str | None:
-        """The run's id, once the worker has created it (``None`` if it could not)."""
-        if self._opened is None or self._opened.exception() is not None:
-            return None
-        return self._opened.result()
+        return self.opened["run_id"]
+
+    @property
+    def resumed_from(self) -> str | None:
+        return self.opened["resumed_from"]
+
+    def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
+        if self._opened.done() and self.resumed_from is not None:
+            raise StopTraining(f"a FINISHED run with this config exists: {self.resumed_from}")
 
     def __enter__(self) -> "BackgroundRun":
-        tracker = self.tracker
         self._opened = submit(
-            worker.open_run, self.handle, tracker.uri, tracker.experiment, self.spec
-        )
+            worker.open_run, self.handle, self.tracker.uri, self.tracker.experiment, self.spec,
+            self.resume,
+        )  # fmt: skip
         return self
 
     def finish(self, history: History, files: RunFiles, regions=None) -> None:

@@ -34,22 +34,16 @@ class MlflowTracker:
         self.client = store.prepare(uri)
         self.experiment_id = store.experiment_id(self.client, experiment)
 
-    def finished_runs(self, config_hashes: list[str]) -> dict[str, str]:
-        """``{config hash: id of the newest FINISHED run with that config}`` for the hashes
-        that have one."""
-        found: dict[str, str] = {}
+    def finished_run(self, config_hash: str) -> str | None:
+        """The newest FINISHED training run of this experiment with config ``config_hash``."""
         runs = self.client.search_runs(
             [self.experiment_id],
-            filter_string="attributes.status = 'FINISHED' and tags.`nnlab.role` = 'run'",
+            filter_string=f"attributes.status = 'FINISHED' and tags.`nnlab.role` = 'run' "
+            f"and tags.`nnlab.config_hash` = '{config_hash}'",
             order_by=["attributes.start_time DESC"],
-            max_results=50000,
+            max_results=1,
         )
-        wanted = set(config_hashes)
-        for run in runs:
-            config_hash = run.data.tags.get("nnlab.config_hash")
-            if config_hash in wanted and config_hash not in found:
-                found[config_hash] = run.info.run_id
-        return found
+        return runs[0].info.run_id if runs else None
 
     def summary_metrics(self, run_id: str) -> dict[str, float]:
         """The run's summary metrics (``final/...``, ``best/...``) as logged."""
@@ -58,18 +52,19 @@ class MlflowTracker:
 
 
 class MlflowRun:
-    def __init__(self, tracker: MlflowTracker, spec: RunSpec) -> None:
+    def __init__(self, tracker: MlflowTracker, spec: RunSpec, parent_run_id: str | None) -> None:
         self.client = tracker.client
         self.experiment_id = tracker.experiment_id
         self.spec = spec
+        self.parent_run_id = parent_run_id
         self.run_id: str | None = None
         self.status = "FINISHED"
 
     def open(self) -> str:
         spec = self.spec
         tags = dict(spec.tags)
-        if spec.parent_run_id:
-            tags["mlflow.parentRunId"] = spec.parent_run_id
+        if self.parent_run_id:
+            tags["mlflow.parentRunId"] = self.parent_run_id
         run = self.client.create_run(self.experiment_id, tags=tags, run_name=spec.name)
         self.run_id = run.info.run_id
         params = [Param(key, str(value)[:MAX_PARAM_LENGTH]) for key, value in spec.params.items()]

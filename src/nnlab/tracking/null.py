@@ -6,6 +6,8 @@ from nnlab.train import History
 
 class NullRun:
     run_id = None
+    resumed_from = None
+    opened = {"run_id": None, "resumed_from": None, "summary": {}}
     callbacks: list = []
 
     def __enter__(self) -> "NullRun":
@@ -21,11 +23,6 @@ class NullRun:
 class NullTracker:
     uri = None
 
-    def run(self, spec: RunSpec, max_points: int = 0, figures: bool = False) -> NullRun:
+    def run(self, spec: RunSpec, max_points: int = 0, figures: bool = False,
+            resume: bool = False) -> NullRun:  # fmt: skip
         return NullRun()
-
-    def finished_runs(self, config_hashes: list[str]) -> dict[str, str]:
-        return {}
-
-    def summary_metrics(self, run_id: str) -> dict[str, float]:
-        return {}

@@ -1,6 +1,7 @@
-"""The parent run of a sweep (run in the tracking worker): opened before its jobs, with the
-list of configs already finished for resuming; closed after them with a tally of how the jobs
-ended and the comparison report."""
+"""The parent run of a sweep (run in the tracking worker of the process that runs the sweep):
+opened before its jobs, closed after them with a tally of how the jobs ended and the
+comparison report. The worker remembers it by sweep id, so jobs it records are nested under it
+without waiting for its id."""
 
 import json
 import math
@@ -12,10 +13,9 @@ from nnlab.tracking import worker
 
 
 def open_parent(
-    uri: str, experiment: str, sweep_id: str, sweep_dir: str, overrides: list[str],
-    config_hashes: list[str],
-) -> tuple[str, str, dict[str, str]]:  # fmt: skip
-    """Create the parent run; ``(run id, experiment id, {config hash: finished run id})``."""
+    uri: str, experiment: str, sweep_id: str, sweep_dir: str, overrides: list[str]
+) -> str:
+    """Create the sweep's parent run (and the store and experiment, if new); its id."""
     tracker = worker.tracker(uri, experiment)
     tags = {
         "nnlab.role": "sweep",
@@ -24,16 +24,18 @@ def open_parent(
         "nnlab.overrides": " ".join(overrides) or "(defaults)",
     }
     run = tracker.client.create_run(tracker.experiment_id, tags=tags, run_name=f"sweep {sweep_id}")
-    finished = tracker.finished_runs(config_hashes) if config_hashes else {}
-    return run.info.run_id, tracker.experiment_id, finished
+    worker.parents[sweep_id] = run.info.run_id
+    return run.info.run_id
 
 
 def close_parent(
-    uri: str, experiment: str, run_id: str, results: list[dict], report_dir: str | None,
+    uri: str, experiment: str, sweep_id: str, results: list[dict], report_dir: str | None,
     objective: str,
-) -> None:  # fmt: skip
-    """Tag the jobs' outcomes, log the list of runs and the report, mark the sweep FINISHED."""
+) -> str:  # fmt: skip
+    """Tag the jobs' outcomes, log the list of runs and the report, mark the sweep FINISHED;
+    the parent's id."""
     client = worker.tracker(uri, experiment).client
+    run_id = worker.parents.pop(sweep_id)
     counts: dict[str, int] = {}
     for result in results:
         counts[result["status"]] = counts.get(result["status"], 0) + 1
@@ -51,10 +53,12 @@ def close_parent(
     if report_dir is not None and Path(report_dir).is_dir():
         client.log_artifacts(run_id, report_dir, artifact_path="report")
     client.set_terminated(run_id, "FINISHED")
+    return run_id
 
 
-def end_parent(uri: str, experiment: str, run_id: str, status: str) -> None:
+def end_parent(uri: str, experiment: str, sweep_id: str, status: str) -> None:
     """Close the parent of a sweep that stopped before its end (KILLED or FAILED)."""
     client = worker.tracker(uri, experiment).client
+    run_id = worker.parents.pop(sweep_id)
     client.set_tag(run_id, "nnlab.outcome", status.lower())
     client.set_terminated(run_id, status)

@@ -4,26 +4,43 @@ while the parent trains. Calls arrive in order through ``nnlab.tracking.backgrou
 stores are kept here between calls, keyed by handles the parent chooses.
 """
 
+import atexit
+import logging
 import os
 import signal
+import sys
 
 from nnlab.runspec import RunFiles, RunSpec
 from nnlab.train import History
 
 _trackers: dict = {}
 _runs: dict = {}
+parents: dict[str, str] = {}  # sweep id -> its parent run, for the sweeps this worker opened
 
 
 def initialize() -> None:
     """Ignore Ctrl-C and SIGTERM: when the parent is interrupted, the worker still records
-    what it was sent (the KILLED status among it) before the parent closes it."""
+    what it was sent (the KILLED status among it) before the parent closes it. At exit, after
+    every exit handler has run, leave without tearing down MLflow's many modules one by one
+    (half a second that the user would wait for)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    atexit.register(_leave)
     os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    logging.getLogger("mlflow").setLevel(logging.WARNING)  # no notes on creating a database
+
+
+def _leave() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def warm_up() -> None:
-    """Import MLflow now, while the parent process does other work."""
+    """Import MLflow now, with its SQL store (most of a second by itself), while the parent
+    process does other work."""
+    import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
+
     import nnlab.tracking.mlflow_tracker  # noqa: F401
 
 
@@ -36,22 +53,27 @@ def tracker(uri: str, experiment: str):
     return _trackers[key]
 
 
-def connect(uri: str, experiment: str) -> str:
-    """Create the store and the experiment if needed; the experiment's id."""
-    return tracker(uri, experiment).experiment_id
-
-
-def open_run(handle: str, uri: str, experiment: str, spec: RunSpec) -> str:
+def open_run(handle: str, uri: str, experiment: str, spec: RunSpec, resume: bool) -> dict:
+    """Create the run, nested under ``spec.parent_run_id`` or else under the parent this worker
+    opened for ``spec.sweep_id``. With ``resume``, a FINISHED run with the same config is
+    reused instead: no run is created and its id and summary metrics come back."""
     from nnlab.tracking.mlflow_tracker import MlflowRun
 
-    run = MlflowRun(tracker(uri, experiment), spec)
+    store = tracker(uri, experiment)
+    if resume:
+        previous = store.finished_run(spec.config_hash)
+        if previous is not None:
+            return {"run_id": None, "resumed_from": previous,
+                    "summary": store.summary_metrics(previous)}  # fmt: skip
+    run = MlflowRun(store, spec, spec.parent_run_id or parents.get(spec.sweep_id))
     run.open()
     _runs[handle] = run
-    return run.run_id
+    return {"run_id": run.run_id, "resumed_from": None, "summary": {}}
 
 
 def log_points(handle: str, points: list) -> None:
-    _runs[handle].log_points(points)
+    if handle in _runs:  # not for a job that resumed an earlier run
+        _runs[handle].log_points(points)
 
 
 def finish_run(handle: str, history: History, files: RunFiles, regions, figures: bool) -> None:
@@ -59,16 +81,9 @@ def finish_run(handle: str, history: History, files: RunFiles, regions, figures:
 
 
 def close_run(handle: str, status: str | None, error: str | None, details: str) -> None:
-    run = _runs.pop(handle)
-    run.close(status, error, details)
-
-
-def finished_runs(uri: str, experiment: str, config_hashes: list[str]) -> dict[str, str]:
-    return tracker(uri, experiment).finished_runs(config_hashes)
-
-
-def summary_metrics(uri: str, experiment: str, run_id: str) -> dict[str, float]:
-    return tracker(uri, experiment).summary_metrics(run_id)
+    run = _runs.pop(handle, None)
+    if run is not None:
+        run.close(status, error, details)
 
 
 def call(function: str, *args, **kwargs):
