@@ -127,9 +127,9 @@ def test_child_metrics_cover_every_epoch(sgd_adam):
             assert sorted(history) == list(range(EPOCHS)), key
             assert all(math.isfinite(v) for v in history.values()), key
         metrics = child.data.metrics
-        for key in ("final/val/loss", "best/val/loss", "best_epoch/val/loss", "final/train/loss"):
+        for key in ("val/loss_final", "val/loss_best", "val/loss_best_epoch", "train/loss_final"):
             assert key in metrics, sorted(metrics)
-        assert metrics["best/val/loss"] <= metrics["final/val/loss"]
+        assert metrics["val/loss_best"] <= metrics["val/loss_final"]
 
 
 def test_child_metrics_match_history_csv(sgd_adam):
@@ -141,7 +141,7 @@ def test_child_metrics_match_history_csv(sgd_adam):
         assert [int(row["epoch"]) for row in rows] == list(range(EPOCHS))
         logged = e2e.metric_history(sgd_adam.client, run_id, "train/loss")
         assert {int(r["epoch"]): float(r["train/loss"]) for r in rows} == logged
-        assert child.data.metrics["final/val/loss"] == float(rows[-1]["val/loss"])
+        assert child.data.metrics["val/loss_final"] == float(rows[-1]["val/loss"])
 
 
 def test_child_artifacts(sgd_adam):
@@ -215,8 +215,8 @@ def test_parent_has_runs_list_and_report(sgd_adam):
     for child in sgd_adam.children:
         assert child.info.run_name in report
     assert (sgd_adam.sweep_dir / "report" / "report.md").is_file()
-    assert parent.data.metrics["best/val/loss"] == min(
-        c.data.metrics["final/val/loss"] for c in sgd_adam.children
+    assert parent.data.metrics["val/loss_best"] == min(
+        c.data.metrics["val/loss_final"] for c in sgd_adam.children
     )
 
 

@@ -29,6 +29,7 @@ from nnlab.progress import ProgressBar, show_bars
 from nnlab.runspec import RunFiles, RunSpec, config_hash, flatten
 from nnlab.sweep_state import JobResult, SweepInfo
 from nnlab.tracking.uri import Unreachable
+from nnlab.train.callbacks import summary_key
 
 config.register()
 
@@ -85,7 +86,9 @@ def main(cfg: DictConfig) -> float:
         if run.resumed_from is not None:
             result.status, result.run_id = "SKIPPED", run.resumed_from
             result.summary = run.opened["summary"]
-            result.objective = result.summary.get(f"final/{settings.objective}", math.nan)
+            result.objective = result.summary.get(
+                summary_key(settings.objective, "final"), math.nan
+            )
             return result.objective
         result.summary = history.summary()
         if history.status == "diverged":
@@ -215,7 +218,7 @@ def _job_line(position: str, result: JobResult, objective: str) -> str:
     parts = [f"{position}{result.name}", result.status]
     if result.objective is not None and not math.isnan(result.objective):
         parts.append(f"{objective}={result.objective:.4g}")
-    accuracy = result.summary.get("final/train/accuracy")
+    accuracy = result.summary.get(summary_key("train/accuracy", "final"))
     if accuracy is not None:
         parts.append(f"train/accuracy={accuracy:.3f}")
     parts.append(f"{result.seconds:.1f}s")

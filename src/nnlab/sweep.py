@@ -27,6 +27,7 @@ from nnlab.config import settings as to_settings
 from nnlab.errors import USAGE_ERRORS, describe, exit_with
 from nnlab.sweep_state import JobResult, SweepInfo
 from nnlab.tracking.uri import Unreachable, check_reachable, resolve_uri
+from nnlab.train.callbacks import summary_key
 
 _open_sweeps: list["SweepCallback"] = []
 
@@ -131,7 +132,7 @@ def results_table(results: list[JobResult], objective: str) -> str:
     rows = [("#", "run", "status", objective, "train/accuracy", "seconds", "run id")]
     for result in sorted(results, key=order):
         value = result.objective
-        accuracy = result.summary.get("final/train/accuracy")
+        accuracy = result.summary.get(summary_key("train/accuracy", "final"))
         rows.append((
             str(result.num),
             result.name,

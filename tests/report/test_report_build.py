@@ -156,9 +156,9 @@ def test_table_sorted_by_objective_with_unfinished_runs_last(tmp_path):
     assert [row["label"] for row in rows][:3] == ["momentum=0.2", "momentum=0.1", "momentum=0.4"]
     assert rows[3]["status"] == "FAILED"
     assert rows[3]["error"] == "loss became nan at epoch 8"
-    assert float(rows[0]["final/val/loss"]) == pytest.approx(0.2)
-    assert float(rows[0]["best/val/loss"]) == pytest.approx(0.2)
-    assert float(rows[0]["best_epoch/val/loss"]) == EPOCHS - 1
+    assert float(rows[0]["val/loss_final"]) == pytest.approx(0.2)
+    assert float(rows[0]["val/loss_best"]) == pytest.approx(0.2)
+    assert float(rows[0]["val/loss_best_epoch"]) == EPOCHS - 1
     # only the differing param, as a full key; no tracking or settings columns
     assert "optimizer.momentum" in rows[0]
     assert not any(key.startswith(("tracking.", "optimizer.name", "quiet")) for key in rows[0])
@@ -236,12 +236,12 @@ def test_seed_groups_mean_and_std(tmp_path):
         assert group["runs"] == group["finished"] == "3"
         assert group["run_ids"].split() == [f"{name}{seed}" for seed in range(3)]
         val = np.array(finals[name])
-        assert float(group["final/val/loss/mean"]) == pytest.approx(np.mean(val))
-        assert float(group["final/val/loss/std"]) == pytest.approx(np.std(val, ddof=1))
-        assert float(group["final/train/loss/mean"]) == pytest.approx(np.mean(0.9 * val))
+        assert float(group["val/loss_final_mean"]) == pytest.approx(np.mean(val))
+        assert float(group["val/loss_final_std"]) == pytest.approx(np.std(val, ddof=1))
+        assert float(group["train/loss_final_mean"]) == pytest.approx(np.mean(0.9 * val))
         accuracy = np.array(accuracies[name])
-        assert float(group["final/train/accuracy/mean"]) == pytest.approx(np.mean(accuracy))
-        assert float(group["final/train/accuracy/std"]) == pytest.approx(np.std(accuracy, ddof=1))
+        assert float(group["train/accuracy_final_mean"]) == pytest.approx(np.mean(accuracy))
+        assert float(group["train/accuracy_final_std"]) == pytest.approx(np.std(accuracy, ddof=1))
     assert "## Seeds" in text
     mean, std = np.mean(finals["adam"]), np.std(finals["adam"], ddof=1)
     assert f"| optimizer=adam (3 seeds) | 3 | 3 | {mean:.4g} ± {std:.2g} |" in text
@@ -262,8 +262,8 @@ def test_failed_seed_is_left_out_of_its_group(tmp_path):
     write_report(runs, tmp_path, title="seeds", objective="val/loss")
     (group,) = read_csv(tmp_path / "groups.csv")
     assert (group["group"], group["runs"], group["finished"]) == ("all runs (2 seeds)", "3", "2")
-    assert float(group["final/val/loss/mean"]) == pytest.approx(0.55)
-    assert float(group["final/val/loss/std"]) == pytest.approx(np.std([0.5, 0.6], ddof=1))
+    assert float(group["val/loss_final_mean"]) == pytest.approx(0.55)
+    assert float(group["val/loss_final_std"]) == pytest.approx(np.std([0.5, 0.6], ddof=1))
 
 
 def test_decision_regions_of_saved_networks(tmp_path):

@@ -18,7 +18,7 @@ def job(num, status="FINISHED", objective=None, error=None, accuracy=None):
         run_id=f"run{num}",
         error=error,
         seconds=1.0,
-        summary={} if accuracy is None else {"final/train/accuracy": accuracy},
+        summary={} if accuracy is None else {"train/accuracy_final": accuracy},
     )
 
 

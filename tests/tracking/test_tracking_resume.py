@@ -70,7 +70,7 @@ def test_rerun_lists_the_runs_it_skipped(rerun):
     assert [job["run_id"] for job in listed] == [c.info.run_id for c in rerun.children["first"]]
     first = {c.info.run_name: c for c in rerun.children["first"]}
     for job in listed:
-        expected = first[job["name"]].data.metrics["final/val/loss"]
+        expected = first[job["name"]].data.metrics["val/loss_final"]
         assert job["objective"] == pytest.approx(expected, rel=1e-12)
     report = e2e.download(rerun.client, parent.info.run_id, "report/report.md").read_text()
     assert report == (rerun.folder / "again" / "report" / "report.md").read_text()
@@ -90,4 +90,4 @@ def test_resume_false_trains_again(rerun):
     assert not {c.info.run_id for c in fresh} & {c.info.run_id for c in first}
     for old, new in zip(first, fresh, strict=True):
         assert old.data.tags["nnlab.config_hash"] == new.data.tags["nnlab.config_hash"]
-        assert old.data.metrics["final/val/loss"] == new.data.metrics["final/val/loss"]
+        assert old.data.metrics["val/loss_final"] == new.data.metrics["val/loss_final"]

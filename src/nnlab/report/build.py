@@ -29,7 +29,7 @@ import numpy as np
 
 from nnlab.report import rebuild
 from nnlab.report.records import RunRecord
-from nnlab.train.callbacks import higher_is_better
+from nnlab.train.callbacks import higher_is_better, summary_key
 from nnlab.viz import compare
 from nnlab.viz.boundary import regions
 
@@ -77,7 +77,7 @@ class Group:
 
     def final(self, metric: str) -> np.ndarray:
         """The finite final values of ``metric`` over the group's finished runs."""
-        values = np.array([row.record.summary.get(f"final/{metric}", math.nan)
+        values = np.array([row.record.summary.get(summary_key(metric, "final"), math.nan)
                            for row in self.finished], dtype=float)  # fmt: skip
         return values[np.isfinite(values)]
 
@@ -247,7 +247,7 @@ def _short(key: str) -> str:
 
 
 def _objective_value(record: RunRecord, objective: str) -> float:
-    return record.summary.get(f"final/{objective}", math.nan)
+    return record.summary.get(summary_key(objective, "final"), math.nan)
 
 
 def _order(record: RunRecord, objective: str, index: int):
@@ -333,9 +333,12 @@ def _runs_table(rows: list[Row], keys: list[str], names: dict[str, str], objecti
     for row in rows:
         summary = row.record.summary
         cells = [str(row.rank), row.label, _status(row, ERROR_CHARS)]
-        cells += [_number(m, summary.get(f"final/{m}")) for m in metrics]
+        cells += [_number(m, summary.get(summary_key(m, "final"))) for m in metrics]
         for m in metrics:
-            best, epoch = summary.get(f"best/{m}"), summary.get(f"best_epoch/{m}")
+            best, epoch = (
+                summary.get(summary_key(m, "best")),
+                summary.get(summary_key(m, "best_epoch")),
+            )
             cell = _number(m, best)
             if cell != "–" and epoch is not None and epoch >= 0:
                 cell += f" ({int(epoch)})"
@@ -377,7 +380,9 @@ def _number(metric: str, value: float | None) -> str:
 
 
 def _write_runs_csv(path: Path, rows: list[Row], keys: list[str]) -> None:
-    summary_keys = [f"{kind}/{m}" for m in METRICS for kind in ("final", "best", "best_epoch")]
+    summary_keys = [
+        summary_key(m, kind) for m in METRICS for kind in ("final", "best", "best_epoch")
+    ]
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["rank", "run_id", "name", "label", "status", "skipped", "error",
@@ -395,7 +400,7 @@ def _write_runs_csv(path: Path, rows: list[Row], keys: list[str]) -> None:
 def _write_groups_csv(path: Path, groups: list[Group], keys: list[str]) -> None:
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
-        stats = [f"final/{m}/{s}" for m in METRICS for s in ("mean", "std")]
+        stats = [f"{summary_key(m, 'final')}_{s}" for m in METRICS for s in ("mean", "std")]
         writer.writerow(["group", "runs", "finished", *keys, "run_ids", *stats])
         for group in groups:
             values = [v for m in METRICS for v in group.stats(m)]
@@ -478,7 +483,7 @@ def _boundary_figure(rows: list[Row], folder: Path, title: str):
         if not all(np.isfinite(array).all() for array in job.network.params.values()):
             notes.append(f"{row.label}: not drawn, its weights are not finite")
             continue
-        accuracy = _number("accuracy", record.summary.get("final/train/accuracy"))
+        accuracy = _number("accuracy", record.summary.get(summary_key("train/accuracy", "final")))
         heading = "\n".join(textwrap.wrap(row.label, 34, break_on_hyphens=False))
         status = "" if row.finished else f" ({record.status})"
         found = regions(job.network.predict, data.x_train, data.y_train)

@@ -13,7 +13,7 @@ class RunRecord:
     status: str  # MLflow status: FINISHED, FAILED, KILLED, RUNNING
     params: dict[str, str]  # the flattened resolved config, e.g. {"optimizer.momentum": "0.9"}
     tags: dict[str, str]
-    summary: dict[str, float]  # best/<metric>, best_epoch/<metric>, final/<metric>
+    summary: dict[str, float]  # <metric>_best, <metric>_best_epoch, <metric>_final
     history: History | None  # the full per-epoch history (history.csv); None if missing
     weights: Path | None = None  # local copy of weights.npz, if the run has one
     extra: dict = field(default_factory=dict)

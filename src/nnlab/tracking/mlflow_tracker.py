@@ -20,7 +20,7 @@ from mlflow.utils.validation import MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_B
 from nnlab.runspec import RunFiles, RunSpec
 from nnlab.tracking import store
 from nnlab.train import History
-from nnlab.train.callbacks import SUMMARY_PREFIXES
+from nnlab.train.callbacks import is_summary_key
 
 MAX_PARAM_LENGTH = 6000
 MAX_TAG_LENGTH = 5000
@@ -46,9 +46,9 @@ class MlflowTracker:
         return runs[0].info.run_id if runs else None
 
     def summary_metrics(self, run_id: str) -> dict[str, float]:
-        """The run's summary metrics (``final/...``, ``best/...``) as logged."""
+        """The run's summary metrics (``val/loss_best``, ``val/loss_final``, ...) as logged."""
         metrics = self.client.get_run(run_id).data.metrics
-        return {key: value for key, value in metrics.items() if key.startswith(SUMMARY_PREFIXES)}
+        return {key: value for key, value in metrics.items() if is_summary_key(key)}
 
 
 class MlflowRun:

@@ -10,7 +10,7 @@ from mlflow.tracking import MlflowClient
 from nnlab import artifacts
 from nnlab.report.records import RunRecord
 from nnlab.tracking import uri as uris
-from nnlab.train.callbacks import SUMMARY_PREFIXES
+from nnlab.train.callbacks import is_summary_key
 
 
 def client_for(uri: str | None) -> MlflowClient:
@@ -82,9 +82,7 @@ def load_records(client: MlflowClient, run_ids: list[str], folder: Path) -> list
                 params=dict(run.data.params),
                 tags=dict(run.data.tags),
                 summary={
-                    key: value
-                    for key, value in run.data.metrics.items()
-                    if key.startswith(SUMMARY_PREFIXES)
+                    key: value for key, value in run.data.metrics.items() if is_summary_key(key)
                 },
                 history=artifacts.read_history(history) if history else None,
                 weights=weights,

@@ -10,6 +10,7 @@ from pathlib import Path
 from mlflow.entities import Metric, RunTag
 
 from nnlab.tracking import worker
+from nnlab.train.callbacks import summary_key
 
 
 def open_parent(
@@ -49,7 +50,7 @@ def close_parent(
     values = [value for value in values if not math.isnan(value)]
     if values:
         best = max(values) if objective.endswith("accuracy") else min(values)
-        client.log_batch(run_id, metrics=[Metric(f"best/{objective}", best, 0, 0)])
+        client.log_batch(run_id, metrics=[Metric(summary_key(objective, "best"), best, 0, 0)])
     if report_dir is not None and Path(report_dir).is_dir():
         client.log_artifacts(run_id, report_dir, artifact_path="report")
     client.set_terminated(run_id, "FINISHED")

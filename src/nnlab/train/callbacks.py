@@ -12,8 +12,20 @@ from collections.abc import Iterable
 
 import numpy as np
 
-# the keys of History.summary(): best value, epoch of the best, final value of each metric
-SUMMARY_PREFIXES = ("best/", "best_epoch/", "final/")
+# History.summary(): for each of these metrics, its best value, the epoch of the best and its
+# final value, keyed like "val/loss_best", "val/loss_best_epoch", "val/loss_final" (the
+# lightning-hydra-template style: in the MLflow UI they sit in the metric's own chart section)
+SUMMARIZED = ("train/loss", "train/accuracy", "val/loss", "val/accuracy")
+SUMMARY_KINDS = ("best", "best_epoch", "final")
+
+
+def summary_key(metric: str, kind: str) -> str:
+    """``summary_key("val/loss", "best") == "val/loss_best"``."""
+    return f"{metric}_{kind}"
+
+
+def is_summary_key(key: str) -> bool:
+    return key.endswith(tuple(f"_{kind}" for kind in SUMMARY_KINDS))
 
 
 class StopTraining(Exception):  # noqa: N818 - a signal, not an error
@@ -127,13 +139,15 @@ class History:
         return math.nan
 
     def summary(self) -> dict[str, float]:
-        """Best value, epoch of the best, and final value of every loss and accuracy, keyed
-        ``best/<metric>``, ``best_epoch/<metric>`` and ``final/<metric>``."""
+        """Best value, epoch of the best, and final value of the ``SUMMARIZED`` metrics this
+        history has, keyed by ``summary_key``."""
         found: dict[str, float] = {}
-        for key in sorted(self.metrics):
-            if key.endswith(("loss", "accuracy")) and key != "train/reg_loss":
-                found[f"best/{key}"], found[f"best_epoch/{key}"] = self.best(key)
-                found[f"final/{key}"] = self.last(key)
+        for key in SUMMARIZED:
+            if key in self.metrics:
+                best, epoch = self.best(key)
+                found[summary_key(key, "best")] = best
+                found[summary_key(key, "best_epoch")] = epoch
+                found[summary_key(key, "final")] = self.last(key)
         return found
 
     def best(self, key: str) -> tuple[float, int]:
