@@ -135,6 +135,15 @@ class TrackingConfig:
 
 
 @dataclass
+class StudyConfig:
+    """A named study (``conf/experiment/<name>.yaml``): its report and results table go to
+    ``folder`` (default ``<repo>/experiments/<name>``)."""
+
+    name: str | None = None
+    folder: str | None = None
+
+
+@dataclass
 class Config:
     dataset: Any = MISSING
     model: ModelConfig = MISSING
@@ -144,6 +153,7 @@ class Config:
     tracking: TrackingConfig = MISSING
     objective: str = "val/loss"  # the metric a sweep minimises (maximises for accuracies)
     quiet: bool = False
+    study: StudyConfig = field(default_factory=StudyConfig)
     # extra training callbacks by name, each a node with a ``_target_`` class, e.g.
     # +callbacks.early_stop._target_=nnlab.train.EarlyStopping +callbacks.early_stop.patience=500
     callbacks: dict[str, Any] = field(default_factory=dict)

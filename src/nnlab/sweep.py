@@ -22,9 +22,10 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from nnlab import build, sweep_state
+from nnlab import build, provenance, sweep_state
 from nnlab.config import settings as to_settings
 from nnlab.errors import USAGE_ERRORS, describe, exit_with
+from nnlab.report.study import study_folder, update_readme
 from nnlab.sweep_state import JobResult, SweepInfo
 from nnlab.tracking.uri import Unreachable, check_reachable, resolve_uri
 from nnlab.train.callbacks import summary_key
@@ -92,7 +93,9 @@ class SweepCallback(Callback):
         uri, experiment, sweep_id = self._parent
         for error in background.drain():
             print(f"warning: tracking: {error}", flush=True)
-        report_dir = sweep_dir / "report"
+        study = settings.study
+        folder = study_folder(study.name, study.folder) if study.name else None
+        report_dir = folder / "results" if folder else sweep_dir / "report"
         try:
             report = background.call(
                 worker.call, "nnlab.report.store:report_runs", uri,
@@ -100,6 +103,10 @@ class SweepCallback(Callback):
                 title=f"sweep {sweep_dir.name}", objective=settings.objective,
                 sweep_id=sweep_dir.name,
             )  # fmt: skip
+            if folder is not None:
+                commit, _ = provenance.git_state(folder)
+                command = f"python run.py -m experiment={study.name}"
+                update_readme(folder / "README.md", report, sweep_id, commit, command)
         except Exception as error:  # noqa: BLE001 - the runs are safe; say why there is no report
             report = f"not written ({type(error).__name__}: {error})"
         run_id = background.call(

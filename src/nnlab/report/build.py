@@ -195,9 +195,23 @@ def short_names(keys: list[str]) -> dict[str, str]:
     return {key: short if counts[short] == 1 else key for key, short in wanted.items()}
 
 
+def name_label(name: str, leave_out: tuple[str, ...] = ()) -> str:
+    """A run name made of overrides (``method=adam,trainer.seed=4``, as a sweep names its runs
+    after the keys it varies) as a label: ``method=adam, seed=4``; ``leave_out`` drops keys."""
+    parts = [part.split("=", 1) for part in name.split(",") if "=" in part]
+    return ", ".join(
+        f"{_short(key.lstrip('+~'))}={value}" for key, value in parts
+        if key.lstrip("+~") not in leave_out
+    )  # fmt: skip
+
+
 def run_labels(records: list[RunRecord], keys: list[str] | None = None) -> list[str]:
-    """One label per record from the params that tell the runs apart (those a run has); a run
-    id is added where that leaves two alike, and a single run is labelled by its name."""
+    """One label per record: its run name when the runs' names tell them apart (the runs of
+    one sweep); else from the params that tell the runs apart (those a run has), with a run id
+    added where that leaves two alike; a single run is labelled by its name."""
+    by_name = [name_label(record.name) for record in records]
+    if all(by_name) and len(set(by_name)) == len(by_name):
+        return by_name
     keys = differing_params(records) if keys is None else keys
     chosen = label_params(records, keys)
     names = short_names(chosen)
@@ -275,6 +289,14 @@ def group_rows(rows: list[Row], keys: list[str]) -> list[Group]:
             label = label or "all runs"
             group = groups[tuple(values.values())] = Group(label, values)
         group.rows.append(row)
+    # the runs' names without the seed, where each group's runs share one and groups differ
+    by_name = []
+    for group in groups.values():
+        names = {name_label(row.record.name, (SEED,)) for row in group.rows}
+        by_name.append(names.pop() if len(names) == 1 else "")
+    if all(by_name) and len(set(by_name)) == len(by_name):
+        for group, label in zip(groups.values(), by_name, strict=True):
+            group.label = label
     colors = compare.palette(len(groups))
     for group, color in zip(groups.values(), colors, strict=True):
         group.color = color
@@ -327,22 +349,19 @@ def _status(row: Row, limit: int | None = None) -> str:
 def _runs_table(rows: list[Row], keys: list[str], names: dict[str, str], objective: str):
     metrics = sorted(METRICS, key=lambda m: m != objective)
     header = ["#", "run", "status"]
-    header += [f"final {m}" for m in metrics] + [f"best {m} (epoch)" for m in metrics]
+    header += [f"final {m}" for m in metrics] + [f"best {objective} (epoch)"]
     header += [names[key] for key in keys] + ["run id"]
     table = [header]
     for row in rows:
         summary = row.record.summary
         cells = [str(row.rank), row.label, _status(row, ERROR_CHARS)]
         cells += [_number(m, summary.get(summary_key(m, "final"))) for m in metrics]
-        for m in metrics:
-            best, epoch = (
-                summary.get(summary_key(m, "best")),
-                summary.get(summary_key(m, "best_epoch")),
-            )
-            cell = _number(m, best)
-            if cell != "–" and epoch is not None and epoch >= 0:
-                cell += f" ({int(epoch)})"
-            cells.append(cell)
+        best = summary.get(summary_key(objective, "best"))
+        epoch = summary.get(summary_key(objective, "best_epoch"))
+        cell = _number(objective, best)
+        if cell != "–" and epoch is not None and epoch >= 0:
+            cell += f" ({int(epoch)})"
+        cells.append(cell)
         cells += [pretty(row.record.params.get(key), "–") for key in keys]
         cells.append(f"`{row.record.run_id[:8]}`")
         table.append(cells)

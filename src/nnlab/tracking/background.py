@@ -9,45 +9,41 @@ reports its error at the next wait; the run's local files are written regardless
 """
 
 import atexit
-import multiprocessing
 import sys
 import traceback
 import uuid
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 
 from nnlab.runspec import RunFiles, RunSpec
 from nnlab.tracking import worker
 from nnlab.tracking.points import MetricSampler
+from nnlab.tracking.process import ChildProcess
 from nnlab.train import Callback, History, StopTraining
 
-_executor: ProcessPoolExecutor | None = None
+_worker: ChildProcess | None = None
 _pending: list[Future] = []
 
 
 def start() -> None:
-    """Start the worker (it imports MLflow) if it is not running."""
-    global _executor
-    if _executor is None:
-        _executor = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=worker.initialize,
-        )
+    """Start the worker if it is not running; it begins importing MLflow at once."""
+    global _worker
+    if _worker is None:
+        _worker = ChildProcess(initialize=worker.initialize)
         atexit.register(shutdown)
-        _pending.append(_executor.submit(worker.warm_up))
+        _pending.append(_worker.submit(worker.warm_up))
 
 
 def submit(function, *args, **kwargs) -> Future:
     """Run ``function(*args, **kwargs)`` in the worker, after everything submitted before."""
     start()
-    future = _executor.submit(function, *args, **kwargs)
+    future = _worker.submit(function, *args, **kwargs)
     _pending.append(future)
     return future
 
 
 def active() -> bool:
     """Whether this process has started a worker."""
-    return _executor is not None
+    return _worker is not None
 
 
 def call(function, *args, **kwargs):
@@ -67,12 +63,12 @@ def drain() -> list[str]:
 
 
 def shutdown() -> None:
-    global _executor
+    global _worker
     for error in drain():
         print(f"warning: tracking: {error}", file=sys.stderr)
-    if _executor is not None:
-        _executor.shutdown(wait=True)
-        _executor = None
+    if _worker is not None:
+        _worker.close()
+        _worker = None
 
 
 class BackgroundTracker:

@@ -5,6 +5,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from nnlab import artifacts
@@ -69,7 +70,10 @@ def load_records(client: MlflowClient, run_ids: list[str], folder: Path) -> list
     into ``folder``."""
     records = []
     for run_id in run_ids:
-        run = client.get_run(run_id)
+        try:
+            run = client.get_run(run_id)
+        except MlflowException:
+            raise LookupError(f"no run {run_id} in {uris.describe(client.tracking_uri)}") from None
         target = folder / run_id
         target.mkdir(parents=True, exist_ok=True)
         history = _download(client, run_id, artifacts.HISTORY_FILE, target)

@@ -13,9 +13,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-_CHECKOUT = Path(__file__).resolve().parents[3]
-# the checkout holding conf/ for an editable install; else the directory runs start from
-REPO_ROOT = _CHECKOUT if (_CHECKOUT / "conf").is_dir() else Path.cwd()
+from nnlab.paths import REPO_ROOT
 
 
 class Unreachable(RuntimeError):

@@ -4,11 +4,9 @@ while the parent trains. Calls arrive in order through ``nnlab.tracking.backgrou
 stores are kept here between calls, keyed by handles the parent chooses.
 """
 
-import atexit
 import logging
 import os
 import signal
-import sys
 
 from nnlab.runspec import RunFiles, RunSpec
 from nnlab.train import History
@@ -20,20 +18,11 @@ parents: dict[str, str] = {}  # sweep id -> its parent run, for the sweeps this 
 
 def initialize() -> None:
     """Ignore Ctrl-C and SIGTERM: when the parent is interrupted, the worker still records
-    what it was sent (the KILLED status among it) before the parent closes it. At exit, after
-    every exit handler has run, leave without tearing down MLflow's many modules one by one
-    (half a second that the user would wait for)."""
+    what it was sent (the KILLED status among it) before the parent closes it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    atexit.register(_leave)
     os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
     logging.getLogger("mlflow").setLevel(logging.WARNING)  # no notes on creating a database
-
-
-def _leave() -> None:
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
 
 
 def warm_up() -> None:
