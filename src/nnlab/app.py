@@ -76,7 +76,7 @@ def main(cfg: DictConfig) -> float:
             threadpool_limits(settings.trainer.blas_threads),
             tracker.run(spec, tracking_cfg.max_points, tracking_cfg.figures, resume) as run,
         ):
-            callbacks = [*run.callbacks, *_user_callbacks(cfg)]
+            callbacks = [*run.callbacks, *_user_callbacks(cfg), *_pruning(settings)]
             if not settings.quiet and show_bars():
                 callbacks.append(ProgressBar(settings.trainer.epochs, f"{position}{result.name}"))
             history = job.run(callbacks)
@@ -94,7 +94,8 @@ def main(cfg: DictConfig) -> float:
         if history.status == "diverged":
             result.status, result.error, result.objective = "FAILED", history.stop_reason, math.nan
         else:
-            result.status, result.objective = "FINISHED", history.last(settings.objective)
+            result.status = "PRUNED" if history.status == "pruned" else "FINISHED"
+            result.objective = history.last(settings.objective)
     except Exception as exc:
         result.status, result.error = "FAILED", f"{type(exc).__name__}: {exc}"
         if not multirun:
@@ -116,6 +117,16 @@ def main(cfg: DictConfig) -> float:
     if result.status == "FAILED" and not multirun:
         exit_with(f"run FAILED: {result.error}", 1)
     return result.objective
+
+
+def _pruning(settings) -> list:
+    """The search's pruner, for a trial of a search that prunes (``nnlab.search``)."""
+    search = settings.search
+    if search.trial is None or search.prune_every <= 0:
+        return []
+    from nnlab.search.pruning import OptunaPruning
+
+    return [OptunaPruning(search, settings.objective)]
 
 
 def _user_callbacks(cfg: DictConfig) -> list:

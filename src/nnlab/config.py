@@ -144,6 +144,18 @@ class StudyConfig:
 
 
 @dataclass
+class SearchSettings:
+    """Set by a search sweeper for each trial it launches (``hparams_search/``): where its
+    study is stored, which trial this job is, and how often to report to the pruner (epochs;
+    0: never)."""
+
+    storage: str | None = None
+    study: str | None = None
+    trial: int | None = None
+    prune_every: int = 0
+
+
+@dataclass
 class Config:
     dataset: Any = MISSING
     model: ModelConfig = MISSING
@@ -154,6 +166,7 @@ class Config:
     objective: str = "val/loss"  # the metric a sweep minimises (maximises for accuracies)
     quiet: bool = False
     study: StudyConfig = field(default_factory=StudyConfig)
+    search: SearchSettings = field(default_factory=SearchSettings)
     # extra training callbacks by name, each a node with a ``_target_`` class, e.g.
     # +callbacks.early_stop._target_=nnlab.train.EarlyStopping +callbacks.early_stop.patience=500
     callbacks: dict[str, Any] = field(default_factory=dict)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # config keys that cannot change a run's numbers, left out of its hash
-NOT_HASHED = ("tracking", "quiet", "objective", "study")
+NOT_HASHED = ("tracking", "quiet", "objective", "study", "search")
 
 
 @dataclass

@@ -25,7 +25,7 @@ class JobResult:
     num: int
     name: str
     overrides: list[str] = field(default_factory=list)
-    status: str = "RUNNING"  # FINISHED | FAILED | KILLED | SKIPPED
+    status: str = "RUNNING"  # FINISHED | PRUNED | FAILED | KILLED | SKIPPED
     objective: float | None = None
     run_id: str | None = None
     error: str | None = None

@@ -39,7 +39,7 @@ class MlflowTracker:
         runs = self.client.search_runs(
             [self.experiment_id],
             filter_string=f"attributes.status = 'FINISHED' and tags.`nnlab.role` = 'run' "
-            f"and tags.`nnlab.config_hash` = '{config_hash}'",
+            f"and tags.`nnlab.config_hash` = '{config_hash}' and tags.`nnlab.outcome` != 'pruned'",
             order_by=["attributes.start_time DESC"],
             max_results=1,
         )

@@ -1,6 +1,6 @@
 """Training loops (gradient and gradient-free) and the callback protocol they report through."""
 
-from nnlab.train.callbacks import Callback, EarlyStopping, History, StopTraining
+from nnlab.train.callbacks import Callback, EarlyStopping, History, Pruned, StopTraining
 from nnlab.train.loop import fit
 from nnlab.train.random_search import hill_climb, random_search
 
@@ -8,6 +8,7 @@ __all__ = [
     "Callback",
     "EarlyStopping",
     "History",
+    "Pruned",
     "StopTraining",
     "fit",
     "hill_climb",

@@ -29,7 +29,16 @@ def is_summary_key(key: str) -> bool:
 
 
 class StopTraining(Exception):  # noqa: N818 - a signal, not an error
-    """Raised by a callback to end training; the message says why."""
+    """Raised by a callback to end training; the message says why. ``outcome`` becomes the
+    history's status: ``stopped`` (early stopping, say) unless a subclass says otherwise."""
+
+    outcome = "stopped"
+
+
+class Pruned(StopTraining):
+    """Raised by a search's pruner: the run is not promising enough to finish."""
+
+    outcome = "pruned"
 
 
 class Callback:
@@ -109,8 +118,9 @@ def higher_is_better(key: str) -> bool:
 
 class History:
     """Per-epoch metrics as aligned columns (``nan`` where a metric was not measured), and how
-    training ended: ``status`` is ``completed``, ``diverged`` (non-finite loss) or ``stopped``
-    (a callback raised ``StopTraining``), with ``stop_reason`` in words."""
+    training ended: ``status`` is ``completed``, ``diverged`` (non-finite loss), ``stopped`` (a
+    callback raised ``StopTraining``) or ``pruned`` (a search's pruner raised ``Pruned``), with
+    ``stop_reason`` in words."""
 
     def __init__(self) -> None:
         self.epochs: list[int] = []

@@ -44,7 +44,7 @@ class EpochRecorder:
         if exc_type is not None and not issubclass(exc_type, StopTraining):
             return False
         if exc is not None:
-            self.history.status = "stopped"
+            self.history.status = exc.outcome
             self.history.stop_reason = str(exc)
         elif self.history.status == "running":
             self.history.status = "completed"
