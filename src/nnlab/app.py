@@ -12,7 +12,6 @@ training starts at once and stops as soon as the tracker says so.
 
 import math
 import signal
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +28,7 @@ from nnlab.progress import ProgressBar, show_bars
 from nnlab.runspec import RunFiles, RunSpec, config_hash, flatten
 from nnlab.sweep_state import JobResult, SweepInfo
 from nnlab.tracking.uri import Unreachable
+from nnlab.train import History
 from nnlab.train.callbacks import summary_key
 
 config.register()
@@ -60,16 +60,17 @@ def main(cfg: DictConfig) -> float:
     started = time.perf_counter()
     run = None
     try:
+        output_dir = Path(hydra.runtime.output_dir)
         spec = RunSpec(
             name=result.name,
             epochs=settings.trainer.epochs,
             config_hash=digest,
+            output_dir=str(output_dir),
             params=flatten(resolved),
             tags=_tags(settings, job, result, sweep, digest),
             sweep_id=sweep.sweep_id if sweep else None,
             parent_run_id=sweep.parent_run_id if sweep else None,
         )
-        output_dir = Path(hydra.runtime.output_dir)
         resume = multirun and tracking_cfg.resume
         with (
             _sigterm_exits(),
@@ -81,8 +82,7 @@ def main(cfg: DictConfig) -> float:
                 callbacks.append(ProgressBar(settings.trainer.epochs, f"{position}{result.name}"))
             history = job.run(callbacks)
             if run.resumed_from is None:
-                files = _write_files(history, job, resolved, output_dir)
-                run.finish(history, files, _regions(job))
+                run.finish(_write_files(history, job, resolved, output_dir, tracking_cfg.figures))
         if run.resumed_from is not None:
             result.status, result.run_id = "SKIPPED", run.resumed_from
             result.summary = run.opened["summary"]
@@ -139,7 +139,7 @@ def run_name(overrides: list[str], sweep: SweepInfo | None) -> str:
     """The overrides that tell this job apart: inside a sweep, those of the keys that vary
     between its jobs; else all but where it is tracked. ``defaults`` when there are none."""
     keys = [o.split("=", 1)[0].lstrip("+~") for o in overrides]
-    if sweep is not None:
+    if sweep is not None and sweep.varying:
         kept = [o for o, key in zip(overrides, keys, strict=True) if key in sweep.varying]
     else:
         kept = [
@@ -153,8 +153,7 @@ def _wait_for_tracker() -> None:
     from nnlab.tracking import background
 
     if background.active():
-        for error in background.drain():
-            print(f"warning: tracking: {error}", file=sys.stderr)
+        background.warn_pending()
 
 
 def _tags(settings, job: Job, result: JobResult, sweep, digest: str) -> dict[str, str]:
@@ -178,26 +177,31 @@ def _tags(settings, job: Job, result: JobResult, sweep, digest: str) -> dict[str
     return tags
 
 
-def _write_files(history, job: Job, resolved: dict, output_dir: Path) -> RunFiles:
+def _write_files(
+    history: History, job: Job, resolved: dict, output_dir: Path, figures: bool
+) -> RunFiles:
+    """The run's files in its folder; with ``figures``, also its decision regions (for 2-D
+    classification data), drawn later by the tracker."""
     output_dir.mkdir(parents=True, exist_ok=True)
     config_path = output_dir / "config.yaml"
     config_path.write_text(OmegaConf.to_yaml(OmegaConf.create(resolved)))
-    return RunFiles(
-        history=artifacts.write_history(history, output_dir / artifacts.HISTORY_FILE),
-        weights=artifacts.write_weights(job.network.params, output_dir / artifacts.WEIGHTS_FILE),
-        config=config_path,
-        hydra_dir=output_dir / ".hydra",
+    files = RunFiles(
+        history=str(artifacts.write_history(history, output_dir / artifacts.HISTORY_FILE)),
+        weights=str(
+            artifacts.write_weights(job.network.params, output_dir / artifacts.WEIGHTS_FILE)
+        ),
+        config=str(config_path),
+        hydra_dir=str(output_dir / ".hydra"),
+        outcome=history.status,
+        stop_reason=history.stop_reason,
     )
-
-
-def _regions(job: Job):
-    """The trained network's decision regions, for 2-D classification data."""
     data = job.data
-    if data.n_inputs != 2 or data.task == "regression":
-        return None
-    from nnlab.viz.boundary import regions
+    if figures and data.n_inputs == 2 and data.task != "regression":
+        from nnlab.viz.boundary import regions, save_regions
 
-    return regions(job.network.predict, data.x_train, data.y_train)
+        found = regions(job.network.predict, data.x_train, data.y_train)
+        files.regions = str(save_regions(found, output_dir / "regions.npz"))
+    return files
 
 
 @contextmanager

@@ -4,7 +4,6 @@ the config digests runs are matched by."""
 import hashlib
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 # config keys that cannot change a run's numbers, left out of its hash
 NOT_HASHED = ("tracking", "quiet", "objective", "study", "search")
@@ -15,6 +14,7 @@ class RunSpec:
     name: str
     epochs: int
     config_hash: str
+    output_dir: str  # the job's folder: its files, and what could not be sent (unsent/)
     params: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     sweep_id: str | None = None
@@ -23,12 +23,16 @@ class RunSpec:
 
 @dataclass
 class RunFiles:
-    """Files a finished run leaves in its output folder, uploaded as artifacts."""
+    """Files a finished run leaves in its output folder (uploaded as artifacts, but for the
+    decision regions, which become a figure), and how its training ended."""
 
-    history: Path
-    weights: Path
-    config: Path
-    hydra_dir: Path | None = None
+    history: str
+    weights: str
+    config: str
+    hydra_dir: str | None = None
+    regions: str | None = None  # nnlab.viz.boundary.Regions saved as .npz
+    outcome: str = "completed"  # History.status
+    stop_reason: str | None = None
 
 
 def config_hash(resolved: dict) -> str:

@@ -13,6 +13,7 @@ KILLED on the way out.
 """
 
 import math
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -43,6 +44,8 @@ def close_interrupted(status: str) -> None:
 class SweepCallback(Callback):
     def __init__(self) -> None:
         self._parent: tuple[str, str, str] | None = None  # uri, experiment, sweep id
+        self._sweep_dir: Path | None = None
+        self._objective = "val/loss"
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -71,6 +74,7 @@ class SweepCallback(Callback):
                 info.parent_run_id = opened.result()  # jobs in other processes nest under it
             info.tracking_uri = uri
             self._parent = (uri, tracking_cfg.experiment, info.sweep_id)
+            self._sweep_dir, self._objective = sweep_dir, settings.objective
             _open_sweeps.append(self)
         sweep_state.write_sweep(sweep_dir, info)
 
@@ -81,18 +85,17 @@ class SweepCallback(Callback):
         if not settings.quiet:
             print(results_table(results, settings.objective), flush=True)
         if self._parent is not None:
-            self._close(sweep_dir, results, settings)
+            self._close(sweep_dir, results, settings, config)
         failed = [r for r in results if r.status == "FAILED"]
         if failed:
             names = "; ".join(f"job {r.num} ({r.name}): {r.error}" for r in failed)
             exit_with(f"{len(failed)} of {len(results)} jobs failed: {names}", 1)
 
-    def _close(self, sweep_dir: Path, results: list[JobResult], settings) -> None:
+    def _close(self, sweep_dir: Path, results: list[JobResult], settings, config) -> None:
         from nnlab.tracking import background, worker
 
         uri, experiment, sweep_id = self._parent
-        for error in background.drain():
-            print(f"warning: tracking: {error}", flush=True)
+        background.warn_pending()
         study = settings.study
         folder = study_folder(study.name, study.folder) if study.name else None
         report_dir = folder / "results" if folder else sweep_dir / "report"
@@ -103,17 +106,17 @@ class SweepCallback(Callback):
                 title=f"sweep {sweep_dir.name}", objective=settings.objective,
                 sweep_id=sweep_dir.name,
             )  # fmt: skip
+            if str(config.hydra.sweeper.get("_target_")).startswith("hydra_plugins.nnlab_optuna"):
+                from hydra_plugins.nnlab_optuna_sweeper.optuna_sweeper import add_report
+
+                add_report(config, report)  # the search's section and figures
             if folder is not None:
                 commit, _ = provenance.git_state(folder)
                 command = f"python run.py -m experiment={study.name}"
                 update_readme(folder / "README.md", report, sweep_id, commit, command)
         except Exception as error:  # noqa: BLE001 - the runs are safe; say why there is no report
             report = f"not written ({type(error).__name__}: {error})"
-        run_id = background.call(
-            worker.call, "nnlab.tracking.sweeps:close_parent", uri, experiment, sweep_id,
-            [asdict(r) for r in results], str(report_dir), settings.objective,
-        )  # fmt: skip
-        self._parent = None
+        run_id = self._end_parent("FINISHED", results, report_dir)
         _open_sweeps.remove(self)
         if not settings.quiet:
             print(f"report: {report}", flush=True)
@@ -121,10 +124,26 @@ class SweepCallback(Callback):
 
     def _close_unfinished(self, status: str) -> None:
         if self._parent is not None:
-            from nnlab.tracking import background, worker
+            self._end_parent(status, sweep_state.read_jobs(self._sweep_dir), None)
 
-            background.call(worker.call, "nnlab.tracking.sweeps:end_parent", *self._parent, status)
-            self._parent = None
+    def _end_parent(self, status: str, results: list[JobResult], report_dir: Path | None) -> str:
+        from nnlab.tracking import background, worker
+
+        uri, experiment, sweep_id = self._parent
+        self._parent = None
+        arguments = {
+            "status": status,
+            "results": [asdict(r) for r in results],
+            "report_dir": str(report_dir) if report_dir else None,
+            "objective": self._objective,
+        }
+        run_id, note = background.call(
+            worker.call, "nnlab.tracking.sweeps:close_parent", uri, experiment, sweep_id,
+            str(self._sweep_dir / sweep_state.FOLDER), arguments,
+        )  # fmt: skip
+        if note:
+            print(f"warning: {note}", file=sys.stderr, flush=True)
+        return run_id
 
 
 def results_table(results: list[JobResult], objective: str) -> str:

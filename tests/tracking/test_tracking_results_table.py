@@ -98,7 +98,8 @@ SWEEP = SweepInfo("s", total_jobs=4, varying=["optimizer", "optimizer.momentum"]
         (["optimizer=sgd", "trainer.epochs=40"], None, "optimizer=sgd,trainer.epochs=40"),
         ([], None, "defaults"),
         ([], SWEEP, "defaults"),
-        (["trainer.epochs=40"], SweepInfo("s", 1, varying=[]), "defaults"),
+        (["trainer.epochs=40"], SweepInfo("s", 1, varying=[]), "trainer.epochs=40"),
+        (["tracking.uri=x", "quiet=true"], SweepInfo("s", 1, varying=[]), "defaults"),
         (
             ["+callbacks.boom._target_=x.Y", "+callbacks.boom.epoch=5"],
             SweepInfo("s", 2, varying=["callbacks.boom.epoch"]),

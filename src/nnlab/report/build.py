@@ -57,7 +57,7 @@ class Row:
 
     @property
     def finished(self) -> bool:
-        return self.record.status == "FINISHED"
+        return _run_status(self.record) == "FINISHED"
 
     @property
     def skipped(self) -> bool:
@@ -260,13 +260,19 @@ def _short(key: str) -> str:
 # -- ordering and groups ----------------------------------------------------------------------
 
 
+def _run_status(record: RunRecord) -> str:
+    """The run's MLflow status, but PRUNED for a search's trial its pruner stopped (MLflow
+    records it FINISHED, with tag ``nnlab.outcome=pruned``)."""
+    return "PRUNED" if record.outcome == "pruned" else record.status
+
+
 def _objective_value(record: RunRecord, objective: str) -> float:
     return record.summary.get(summary_key(objective, "final"), math.nan)
 
 
 def _order(record: RunRecord, objective: str, index: int):
     value = _objective_value(record, objective)
-    last = record.status != "FINISHED" or not math.isfinite(value)
+    last = _run_status(record) != "FINISHED" or not math.isfinite(value)
     signed = 0.0 if last else (-value if higher_is_better(objective) else value)
     return (last, signed, index)
 
@@ -318,7 +324,7 @@ def _group_order(group: Group, objective: str):
 def _summary_line(rows: list[Row], objective: str) -> str:
     counts = {"finished": 0, "skipped": 0, "failed": 0, "killed": 0}
     for row in rows:
-        status = "skipped" if row.skipped else row.record.status.lower()
+        status = "skipped" if row.skipped else _run_status(row.record).lower()
         counts[status] = counts.get(status, 0) + 1
     tally = ", ".join(f"{n} {status}" for status, n in counts.items())
     if counts["skipped"]:
@@ -334,7 +340,7 @@ def _summary_line(rows: list[Row], objective: str) -> str:
 
 
 def _status(row: Row, limit: int | None = None) -> str:
-    status = row.record.status
+    status = _run_status(row.record)
     if row.skipped:
         status += " (reused)"
     error = row.record.error
@@ -409,7 +415,7 @@ def _write_runs_csv(path: Path, rows: list[Row], keys: list[str]) -> None:
         for row in rows:
             record = row.record
             writer.writerow([
-                row.rank, record.run_id, record.name, row.label, record.status,
+                row.rank, record.run_id, record.name, row.label, _run_status(record),
                 str(row.skipped).lower(), record.error or "",
                 *(record.params.get(key, "") for key in keys),
                 *(_csv_number(record.summary.get(key)) for key in summary_keys),
@@ -450,7 +456,7 @@ def _file(prefix: str, metric: str) -> str:
 def _curve_figures(rows: list[Row], folder: Path) -> list[tuple[str, Path]]:
     lines = [
         compare.Line(
-            row.label if row.finished else f"{row.label} ({row.record.status.lower()})",
+            row.label if row.finished else f"{row.label} ({_run_status(row.record).lower()})",
             row.record.history,
             row.color,
             failed=not row.finished,
@@ -504,7 +510,7 @@ def _boundary_figure(rows: list[Row], folder: Path, title: str):
             continue
         accuracy = _number("accuracy", record.summary.get(summary_key("train/accuracy", "final")))
         heading = "\n".join(textwrap.wrap(row.label, 34, break_on_hyphens=False))
-        status = "" if row.finished else f" ({record.status})"
+        status = "" if row.finished else f" ({_run_status(record)})"
         found = regions(job.network.predict, data.x_train, data.y_train)
         panels.append(compare.Panel(f"{heading}\ntrain accuracy {accuracy}{status}", found))
     figure = compare.boundary_grid(panels, f"{title}: decision regions")

@@ -18,10 +18,11 @@ from nnlab.runspec import RunFiles, RunSpec
 from nnlab.tracking import worker
 from nnlab.tracking.points import MetricSampler
 from nnlab.tracking.process import ChildProcess
-from nnlab.train import Callback, History, StopTraining
+from nnlab.train import Callback, StopTraining
 
 _worker: ChildProcess | None = None
 _pending: list[Future] = []
+_notes: set[Future] = set()  # calls whose result, if any, is a note for the user
 
 
 def start() -> None:
@@ -52,20 +53,29 @@ def call(function, *args, **kwargs):
 
 
 def drain() -> list[str]:
-    """Wait for every submitted call; the errors they raised, one line each."""
-    errors = []
+    """Wait for every submitted call; what the user must hear of them, one line each: errors,
+    and where the data of runs the store could not take waits to be sent."""
+    messages = []
     while _pending:
         future = _pending.pop(0)
         error = future.exception()
         if error is not None:
-            errors.append(f"{type(error).__name__}: {error}")
-    return errors
+            messages.append(f"tracking: {type(error).__name__}: {error}")
+        elif future in _notes and future.result():
+            messages.append(future.result())
+        _notes.discard(future)
+    return messages
+
+
+def warn_pending() -> None:
+    """``drain`` and print its messages as warnings."""
+    for message in drain():
+        print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
 def shutdown() -> None:
     global _worker
-    for error in drain():
-        print(f"warning: tracking: {error}", file=sys.stderr)
+    warn_pending()
     if _worker is not None:
         _worker.close()
         _worker = None
@@ -134,8 +144,8 @@ class BackgroundRun(Callback):
         )  # fmt: skip
         return self
 
-    def finish(self, history: History, files: RunFiles, regions=None) -> None:
-        submit(worker.finish_run, self.handle, history, files, regions, self.figures)
+    def finish(self, files: RunFiles) -> None:
+        submit(worker.finish_run, self.handle, files, self.figures)
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         self.sampler.flush()
@@ -147,6 +157,7 @@ class BackgroundRun(Callback):
             error = f"{exc_type.__name__}: {exc}" if not interrupted else exc_type.__name__
             details = "" if interrupted else "".join(traceback.format_exception(exc_type, exc, tb))
         closed = submit(worker.close_run, self.handle, status, error, details)
+        _notes.add(closed)
         if exc_type is not None:
             closed.exception()
         return False

@@ -17,9 +17,9 @@ from pathlib import Path
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.utils.validation import MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH
 
+from nnlab.artifacts import read_history
 from nnlab.runspec import RunFiles, RunSpec
 from nnlab.tracking import store
-from nnlab.train import History
 from nnlab.train.callbacks import is_summary_key
 
 MAX_PARAM_LENGTH = 6000
@@ -58,7 +58,6 @@ class MlflowRun:
         self.spec = spec
         self.parent_run_id = parent_run_id
         self.run_id: str | None = None
-        self.status = "FINISHED"
 
     def open(self) -> str:
         spec = self.spec
@@ -83,39 +82,38 @@ class MlflowRun:
                 self.run_id, metrics=metrics[start : start + MAX_METRICS_PER_BATCH]
             )
 
-    def finish(
-        self, history: History, files: RunFiles, boundary=None, figures: bool = True
-    ) -> None:
+    def finish(self, files: RunFiles, figures: bool = True) -> None:
         """Summary metrics, files and figures; the status follows how training ended."""
+        history = read_history(Path(files.history))
         self.log_points([(key, value, 0, 0) for key, value in history.summary().items()])
         for path in (files.history, files.weights, files.config):
-            self.client.log_artifact(self.run_id, str(path))
-        if files.hydra_dir is not None and files.hydra_dir.is_dir():
-            self.client.log_artifacts(self.run_id, str(files.hydra_dir), artifact_path=".hydra")
+            self.client.log_artifact(self.run_id, path)
+        if files.hydra_dir is not None and Path(files.hydra_dir).is_dir():
+            self.client.log_artifacts(self.run_id, files.hydra_dir, artifact_path=".hydra")
         if figures:
+            from nnlab.viz.boundary import load_regions
             from nnlab.viz.files import save_run_figures
 
+            found = load_regions(Path(files.regions)) if files.regions else None
             folder = Path(files.history).parent / "figures"
-            for path in save_run_figures(history, self.spec.name, folder, boundary):
+            for path in save_run_figures(history, self.spec.name, folder, found):
                 self.client.log_artifact(self.run_id, str(path), artifact_path="figures")
-        tags = {"nnlab.outcome": history.status, "nnlab.epochs_run": str(len(history))}
-        if history.status == "diverged":
-            self.status = "FAILED"
-            tags["nnlab.error"] = history.stop_reason
-            self.client.log_text(self.run_id, history.stop_reason + "\n", "error.txt")
-        elif history.stop_reason:
-            tags["nnlab.stop_reason"] = history.stop_reason
+        tags = {"nnlab.outcome": files.outcome, "nnlab.epochs_run": str(len(history))}
+        if files.outcome == "diverged":
+            tags["nnlab.error"] = files.stop_reason
+            self.client.log_text(self.run_id, files.stop_reason + "\n", "error.txt")
+        elif files.stop_reason:
+            tags["nnlab.stop_reason"] = files.stop_reason
         self.set_tags(tags)
 
-    def close(self, status: str | None = None, error: str | None = None, details: str = "") -> None:
-        """End the run: with ``status`` (FAILED or KILLED, with ``error`` in one line and
-        ``details``, a traceback say) or, if ``None``, with the status ``finish`` decided."""
-        if status is not None:
-            self.status = status
-            self.set_tags({"nnlab.outcome": status.lower(), "nnlab.error": error or status})
+    def close(self, status: str, error: str | None = None, details: str = "") -> None:
+        """End the run with ``status``; for a run ended by an exception or an interruption,
+        ``error`` says which in one line and ``details`` (a traceback) go to ``error.txt``."""
+        if error is not None:
+            self.set_tags({"nnlab.outcome": status.lower(), "nnlab.error": error})
             if details:
                 self.client.log_text(self.run_id, details, "error.txt")
-        self.client.set_terminated(self.run_id, self.status)
+        self.client.set_terminated(self.run_id, status)
 
     def set_tags(self, tags: dict[str, str]) -> None:
         self.client.log_batch(

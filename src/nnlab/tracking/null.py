@@ -1,7 +1,6 @@
 """``tracking=none``: the run trains and writes its local files; nothing is sent anywhere."""
 
 from nnlab.runspec import RunFiles, RunSpec
-from nnlab.train import History
 
 
 class NullRun:
@@ -16,7 +15,7 @@ class NullRun:
     def __exit__(self, *exc) -> bool:
         return False
 
-    def finish(self, history: History, files: RunFiles, regions=None) -> None:
+    def finish(self, files: RunFiles) -> None:
         return None
 
 

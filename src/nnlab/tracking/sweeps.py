@@ -1,7 +1,8 @@
 """The parent run of a sweep (run in the tracking worker of the process that runs the sweep):
 opened before its jobs, closed after them with a tally of how the jobs ended and the
 comparison report. The worker remembers it by sweep id, so jobs it records are nested under it
-without waiting for its id."""
+without waiting for its id. Closing goes through an outbox (``nnlab.tracking.outbox``) in the
+sweep's ``.nnlab`` folder, so a store that is down at the end loses nothing."""
 
 import json
 import math
@@ -9,7 +10,9 @@ from pathlib import Path
 
 from mlflow.entities import Metric, RunTag
 
+from nnlab.runspec import RunSpec
 from nnlab.tracking import worker
+from nnlab.tracking.outbox import Channel
 from nnlab.train.callbacks import summary_key
 
 
@@ -30,21 +33,35 @@ def open_parent(
 
 
 def close_parent(
-    uri: str, experiment: str, sweep_id: str, results: list[dict], report_dir: str | None,
-    objective: str,
-) -> str:  # fmt: skip
-    """Tag the jobs' outcomes, log the list of runs and the report, mark the sweep FINISHED;
-    the parent's id."""
-    client = worker.tracker(uri, experiment).client
+    uri: str, experiment: str, sweep_id: str, state_dir: str, arguments: dict
+) -> tuple[str, str | None]:
+    """End the sweep's parent run (``finish_parent`` with ``arguments``), or keep that for
+    ``python -m nnlab.sync`` in ``state_dir``; the parent's id and a note if it waits there."""
     run_id = worker.parents.pop(sweep_id)
+    spec = RunSpec(name=f"sweep {sweep_id}", epochs=0, config_hash="", output_dir=state_dir)
+    channel = Channel(uri, experiment, spec, None)
+    channel.send({**channel.open_operation(), "op": "attach", "run_id": run_id})
+    channel.send({"op": "close_parent", "arguments": arguments})
+    return run_id, channel.note()
+
+
+def finish_parent(
+    client, run_id: str, status: str, results: list[dict], report_dir: str | None,
+    objective: str,
+) -> None:  # fmt: skip
+    """Tag the jobs' outcomes, log the list of runs and the report (if written), and end the
+    parent with ``status`` (FINISHED, or KILLED/FAILED for a sweep that stopped early)."""
     counts: dict[str, int] = {}
     for result in results:
         counts[result["status"]] = counts.get(result["status"], 0) + 1
-    tags = {f"nnlab.jobs_{status.lower()}": str(n) for status, n in counts.items()}
+    tags = {f"nnlab.jobs_{status_.lower()}": str(n) for status_, n in counts.items()}
+    if status != "FINISHED":
+        tags["nnlab.outcome"] = status.lower()
     failed = [r for r in results if r["status"] == "FAILED"]
     if failed:
         tags["nnlab.failed_jobs"] = "; ".join(f"{r['name']}: {r['error']}" for r in failed)[:5000]
-    client.log_batch(run_id, tags=[RunTag(key, value) for key, value in tags.items()])
+    if tags:
+        client.log_batch(run_id, tags=[RunTag(key, value) for key, value in tags.items()])
     client.log_text(run_id, json.dumps(results, indent=2), "sweep_runs.json")
     values = [r["objective"] for r in results if r["objective"] is not None]
     values = [value for value in values if not math.isnan(value)]
@@ -53,13 +70,4 @@ def close_parent(
         client.log_batch(run_id, metrics=[Metric(summary_key(objective, "best"), best, 0, 0)])
     if report_dir is not None and Path(report_dir).is_dir():
         client.log_artifacts(run_id, report_dir, artifact_path="report")
-    client.set_terminated(run_id, "FINISHED")
-    return run_id
-
-
-def end_parent(uri: str, experiment: str, sweep_id: str, status: str) -> None:
-    """Close the parent of a sweep that stopped before its end (KILLED or FAILED)."""
-    client = worker.tracker(uri, experiment).client
-    run_id = worker.parents.pop(sweep_id)
-    client.set_tag(run_id, "nnlab.outcome", status.lower())
     client.set_terminated(run_id, status)

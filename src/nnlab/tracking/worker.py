@@ -7,12 +7,13 @@ stores are kept here between calls, keyed by handles the parent chooses.
 import logging
 import os
 import signal
+from dataclasses import asdict
 
 from nnlab.runspec import RunFiles, RunSpec
-from nnlab.train import History
+from nnlab.tracking.outbox import Channel
 
 _trackers: dict = {}
-_runs: dict = {}
+_channels: dict[str, Channel] = {}
 parents: dict[str, str] = {}  # sweep id -> its parent run, for the sweeps this worker opened
 
 
@@ -22,6 +23,11 @@ def initialize() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    # give up on an unreachable server within seconds (the run's outbox keeps the data) rather
+    # than after MLflow's default of minutes of retries
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
     logging.getLogger("mlflow").setLevel(logging.WARNING)  # no notes on creating a database
 
 
@@ -43,36 +49,46 @@ def tracker(uri: str, experiment: str):
 
 
 def open_run(handle: str, uri: str, experiment: str, spec: RunSpec, resume: bool) -> dict:
-    """Create the run, nested under ``spec.parent_run_id`` or else under the parent this worker
+    """Open the run, nested under ``spec.parent_run_id`` or else under the parent this worker
     opened for ``spec.sweep_id``. With ``resume``, a FINISHED run with the same config is
-    reused instead: no run is created and its id and summary metrics come back."""
-    from nnlab.tracking.mlflow_tracker import MlflowRun
-
-    store = tracker(uri, experiment)
+    reused instead: no run is created and its id and summary metrics come back. If the store
+    cannot be reached, the run's operations go to its outbox (``nnlab.tracking.outbox``)."""
     if resume:
-        previous = store.finished_run(spec.config_hash)
+        try:
+            store = tracker(uri, experiment)
+            previous = store.finished_run(spec.config_hash)
+            summary = store.summary_metrics(previous) if previous else {}
+        except Exception:  # noqa: BLE001 - unreachable: train, and keep the run in the outbox
+            previous = None
         if previous is not None:
-            return {"run_id": None, "resumed_from": previous,
-                    "summary": store.summary_metrics(previous)}  # fmt: skip
-    run = MlflowRun(store, spec, spec.parent_run_id or parents.get(spec.sweep_id))
-    run.open()
-    _runs[handle] = run
-    return {"run_id": run.run_id, "resumed_from": None, "summary": {}}
+            return {"run_id": None, "resumed_from": previous, "summary": summary}
+    channel = Channel(uri, experiment, spec, spec.parent_run_id or parents.get(spec.sweep_id))
+    _channels[handle] = channel
+    channel.send(channel.open_operation())
+    return {"run_id": channel.run_id, "resumed_from": None, "summary": {}}
 
 
 def log_points(handle: str, points: list) -> None:
-    if handle in _runs:  # not for a job that resumed an earlier run
-        _runs[handle].log_points(points)
+    if handle in _channels:  # not for a job that resumed an earlier run
+        _channels[handle].send({"op": "points", "points": points})
 
 
-def finish_run(handle: str, history: History, files: RunFiles, regions, figures: bool) -> None:
-    _runs[handle].finish(history, files, regions, figures)
+def finish_run(handle: str, files: RunFiles, figures: bool) -> None:
+    channel = _channels[handle]
+    channel.send({"op": "finish", "files": asdict(files), "figures": figures})
+    channel.status = "FAILED" if files.outcome == "diverged" else "FINISHED"
 
 
-def close_run(handle: str, status: str | None, error: str | None, details: str) -> None:
-    run = _runs.pop(handle, None)
-    if run is not None:
-        run.close(status, error, details)
+def close_run(handle: str, status: str | None, error: str | None, details: str) -> str | None:
+    """End the run with ``status`` (or the one its training ended with); a note for the user
+    if some of it could not be sent."""
+    channel = _channels.pop(handle, None)
+    if channel is None:
+        return None
+    operation = {"op": "close", "status": status or channel.status, "error": error,
+                 "details": details}  # fmt: skip
+    channel.send(operation)
+    return channel.note()
 
 
 def call(function: str, *args, **kwargs):

@@ -6,6 +6,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from matplotlib.colors import ListedColormap
@@ -24,6 +25,18 @@ class Regions:
     x: np.ndarray  # training inputs (n, 2)
     labels: np.ndarray  # their class indices (n,)
     classes: int
+
+
+def save_regions(found: Regions, path: Path) -> Path:
+    np.savez(path, u=found.u, v=found.v, predicted=found.predicted, x=found.x,
+             labels=found.labels, classes=found.classes)  # fmt: skip
+    return path
+
+
+def load_regions(path: Path) -> Regions:
+    with np.load(path, allow_pickle=False) as saved:
+        return Regions(saved["u"], saved["v"], saved["predicted"], saved["x"], saved["labels"],
+                       int(saved["classes"]))  # fmt: skip
 
 
 def regions(predict: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y: np.ndarray) -> Regions:

@@ -1,0 +1,167 @@
+"""The tracking server goes away in the middle of a sweep: training goes on, what could not be
+sent waits in the job's folder, and ``python -m nnlab.sync`` sends it later as the same run.
+The server is a real ``mlflow server`` (on SQLite, so no PostgreSQL is needed) that the test
+stops and starts again on the same database."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from support import e2e
+
+from nnlab.artifacts import read_history
+from nnlab.tracking.outbox import Outbox
+
+EPOCHS = 12000  # a few seconds per job
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """``mlflow server`` on a SQLite database and an artifact folder under ``folder``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.uri = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        mlflow = Path(sys.executable).with_name("mlflow")
+        self.process = subprocess.Popen(
+            [str(mlflow), "server", "--backend-store-uri", f"sqlite:///{self.folder / 'server.db'}",
+             "--artifacts-destination", str(self.folder / "artifacts"), "--host", "127.0.0.1",
+             "--port", str(self.port), "--workers", "1"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.uri}/health", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("mlflow server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(30)
+
+
+@pytest.fixture
+def server(tmp_path):
+    running = Server(tmp_path / "server")
+    running.folder.mkdir()
+    running.start()
+    yield running
+    running.stop()
+
+
+def runs(uri: str) -> list:
+    """Every run on the server (``e2e.all_runs`` reads local SQLite stores only)."""
+    mlflow = e2e.client(uri)
+    experiments = [e.experiment_id for e in mlflow.search_experiments()]
+    return mlflow.search_runs(experiments, max_results=1000)
+
+
+def children(uri: str) -> list:
+    return e2e.child_runs(runs(uri))
+
+
+def wait_for_points(uri: str, timeout: float = 60) -> None:
+    mlflow = e2e.client(uri)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = children(uri)
+        if runs and mlflow.get_metric_history(runs[0].info.run_id, "train/loss"):
+            return
+        time.sleep(0.2)
+    raise AssertionError("no metric points arrived")
+
+
+@pytest.mark.slow
+def test_server_outage_mid_sweep_then_sync(tmp_path, server, sweep_env):
+    args = ["-m", "optimizer=sgd,adagrad,adam", f"trainer.epochs={EPOCHS}",
+            "tracking.max_points=200"]  # fmt: skip
+    command = e2e.command(args, tmp_path, uri=server.uri)
+    env = {**sweep_env, "NNLAB_TRACKING_RETRY_SECONDS": "1000"}  # keep everything for sync
+    sweep = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    wait_for_points(server.uri)
+    server.stop()  # the first job is training
+    stdout, stderr = sweep.communicate(timeout=300)
+    # the first job trains to the end; the second finds the server gone and stops the sweep
+    assert sweep.returncode == 3, stderr
+    lines = e2e.error_lines(stderr)
+    assert any(line.startswith("error: tracking server") for line in lines), stderr
+    assert any("python -m nnlab.sync" in line for line in lines), stderr
+    first = e2e.job_folder(tmp_path / "sweep", 0)
+    assert (first / "unsent" / "tracking.jsonl").exists()
+    assert len(read_history(first / "history.csv")) == EPOCHS
+
+    server.start()
+    (run,) = children(server.uri)
+    assert run.info.status == "RUNNING"  # what the store knew when it went away
+    sync = subprocess.run([sys.executable, "-m", "nnlab.sync", str(tmp_path / "sweep")],
+                          capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    assert sync.returncode == 0, sync.stderr
+    (run,) = children(server.uri)
+    assert run.info.status == "FINISHED"
+    mlflow = e2e.client(server.uri)
+    steps = sorted(e2e.metric_history(mlflow, run.info.run_id, "train/loss"))
+    assert steps[0] == 0
+    assert steps[-1] == EPOCHS - 1
+    assert len(steps) == 201  # every 60th epoch, and the last
+    assert {"history.csv", "weights.npz", "figures/curves.png"} <= e2e.artifact_paths(
+        mlflow, run.info.run_id
+    )
+    (parent,) = e2e.parent_runs(runs(server.uri))
+    assert parent.info.status == "KILLED"
+    again = subprocess.run([sys.executable, "-m", "nnlab.sync", str(tmp_path / "sweep")],
+                           capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    assert again.stdout.strip() == "nothing to send"
+
+    # the same command again resumes: the finished job is skipped, the others train
+    rerun = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=300)  # fmt: skip
+    assert rerun.returncode == 0, rerun.stderr
+    finished = [r for r in children(server.uri) if r.info.status == "FINISHED"]
+    assert sorted(r.info.run_name for r in finished) == [
+        "optimizer=adagrad",
+        "optimizer=adam",
+        "optimizer=sgd",
+    ]
+
+
+@pytest.mark.slow
+def test_a_short_outage_is_caught_up_without_sync(tmp_path, server, sweep_env):
+    args = ["-m", "optimizer=adam", "trainer.epochs=150000", "tracking.max_points=300"]
+    command = e2e.command(args, tmp_path, uri=server.uri)
+    env = {**sweep_env, "NNLAB_TRACKING_RETRY_SECONDS": "1"}
+    sweep = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    wait_for_points(server.uri)
+    server.stop()
+    time.sleep(2)
+    server.start()
+    stdout, stderr = sweep.communicate(timeout=300)
+    assert sweep.returncode == 0, stderr
+    assert "nnlab.sync" not in stderr
+    (run,) = children(server.uri)
+    assert run.info.status == "FINISHED"
+    steps = sorted(e2e.metric_history(e2e.client(server.uri), run.info.run_id, "train/loss"))
+    assert steps == list(range(0, 150000, 500)) + [149999]
+    # what waited in the outbox during the outage went out when the server came back
+    for path in (tmp_path / "sweep").rglob("unsent/tracking.jsonl"):
+        assert Outbox(path.parent.parent).unsent() == []

@@ -1,0 +1,130 @@
+"""The report of a search (``write_search_report``) on studies made here, and pruned runs in the
+comparison report's status column."""
+
+import math
+
+import optuna
+import pytest
+from matplotlib.image import imread
+from optuna.distributions import CategoricalDistribution, FloatDistribution
+from optuna.trial import TrialState
+
+from nnlab.report.build import write_report
+from nnlab.report.records import RunRecord
+from nnlab.report.search import HISTORY, IMPORTANCES, PARAMS, write_search_report
+
+SPACE = {
+    "optimizer.learning_rate": FloatDistribution(1e-3, 10, log=True),
+    "optimizer.momentum": FloatDistribution(0, 0.95),
+    "model.activation": CategoricalDistribution(["relu", "tanh"]),
+}
+
+
+def make_study(folder, n: int, direction: str = "minimize") -> str:
+    """A study of ``n`` trials in ``folder``: every 4th pruned (one far off), the 6th failed,
+    the rest complete with a value that depends on the learning rate."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = f"sqlite:///{folder / 'optuna.db'}"
+    study = optuna.create_study(storage=storage, study_name="s", direction=direction,
+                                sampler=optuna.samplers.RandomSampler(seed=0))  # fmt: skip
+    for index in range(n):
+        trial = study.ask(SPACE)
+        value = 0.3 + abs(math.log10(trial.params["optimizer.learning_rate"])) / 4
+        trial.set_user_attr("nnlab.run_id", f"{index:08x}" + "f" * 24)
+        if index % 4 == 3:
+            trial.report(25.0 if index == 3 else value + 0.5, 100)
+            study.tell(trial, state=TrialState.PRUNED)
+        elif index == 5:
+            study.tell(trial, state=TrialState.FAIL)
+        else:
+            study.tell(trial, value if direction == "minimize" else 1 - value / 2)
+    return storage
+
+
+def test_section_names_the_best_trial_and_shows_the_figures(tmp_path):
+    storage = make_study(tmp_path, 16)
+    folder = tmp_path / "report"
+    section = write_search_report(storage, "s", folder, "val/loss")
+    study = optuna.load_study(study_name="s", storage=storage)
+    best = study.best_trial
+    assert section.startswith("## Hyper-parameter search")
+    assert "**16 trials**: 11 complete, 4 pruned, 1 failed" in section
+    assert f"**Best: trial {best.number}** with final val/loss = {best.value:.4g}" in section
+    assert f"(run `{best.number:08x}`)" in section
+    assert f"| `optimizer.learning_rate` | {best.params['optimizer.learning_rate']:.4g} |" in section
+    for name in (HISTORY, IMPORTANCES, PARAMS):
+        assert f"]({name})" in section
+        image = imread(folder / name)
+        assert image.shape[0] > 300
+        assert image.shape[1] > 600
+
+
+def test_maximised_objectives_rank_the_highest_first(tmp_path):
+    storage = make_study(tmp_path, 8, direction="maximize")
+    section = write_search_report(storage, "s", tmp_path, "val/accuracy")
+    best = optuna.load_study(study_name="s", storage=storage).best_trial
+    assert best.value == max(
+        t.value for t in optuna.load_study(study_name="s", storage=storage).trials
+        if t.state == TrialState.COMPLETE
+    )  # fmt: skip
+    assert "maximising the final val/accuracy" in section
+    assert f"**Best: trial {best.number}** with final val/accuracy = {best.value:.3f}" in section
+
+
+def test_too_few_trials_for_importances_says_so(tmp_path):
+    storage = make_study(tmp_path, 1)
+    section = write_search_report(storage, "s", tmp_path, "val/loss")
+    assert "Importances need at least 2 complete trials; this study has 1." in section
+    assert (tmp_path / HISTORY).exists()
+    assert not (tmp_path / IMPORTANCES).exists()
+
+
+def test_a_study_without_trials_has_a_section_and_no_figures(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    optuna.create_study(storage=storage, study_name="empty")
+    section = write_search_report(storage, "empty", tmp_path, "val/loss")
+    assert "**0 trials**: none." in section
+    assert "No trial completed yet." in section
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_a_password_in_the_storage_url_is_not_shown(tmp_path, monkeypatch):
+    storage = make_study(tmp_path, 2)
+    monkeypatch.setattr(optuna, "load_study", lambda **_: _Loaded(storage))
+    section = write_search_report("postgresql://me:secret@db/optuna", "s", tmp_path, "val/loss")
+    assert "postgresql://me:***@db/optuna" in section
+    assert "secret" not in section
+
+
+class _Loaded:
+    def __new__(cls, storage):
+        return optuna.study.Study(study_name="s", storage=storage)
+
+
+def _record(run_id: str, status: str, outcome: str | None, final: float) -> RunRecord:
+    tags = {"nnlab.outcome": outcome} if outcome else {}
+    summary = {"val/loss_final": final, "val/loss_best": final, "val/loss_best_epoch": 9.0}
+    params = {"optimizer.learning_rate": run_id[-1], "objective": "val/loss"}
+    return RunRecord(run_id, f"optimizer.learning_rate={run_id[-1]}", status, params, tags,
+                     summary, None)  # fmt: skip
+
+
+def test_pruned_runs_show_as_pruned_and_rank_after_finished_ones(tmp_path):
+    records = [
+        _record("a" * 31 + "1", "FINISHED", "pruned", 0.1),  # MLflow says FINISHED
+        _record("b" * 31 + "2", "FINISHED", "completed", 0.5),
+    ]
+    path = write_report(records, tmp_path, title="search", objective="val/loss")
+    text = path.read_text()
+    assert "1 finished" in text
+    assert "1 pruned" in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "`" in line]
+    assert "| FINISHED |" in rows[0]
+    assert "bbbbbbbb" in rows[0]
+    assert "| PRUNED |" in rows[1]
+    assert "PRUNED" in (tmp_path / "runs.csv").read_text()
+
+
+@pytest.fixture(autouse=True)
+def _quiet_optuna():
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
