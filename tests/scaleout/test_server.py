@@ -88,13 +88,15 @@ def sweep(tmp_path_factory, run_sweep):
         runs = client.search_runs(
             [found.experiment_id], run_view_type=ViewType.ALL, max_results=1000
         )
-    return SimpleNamespace(
+    yield SimpleNamespace(
         proc=proc,
         experiment=found,
         client=client,
         parents=e2e.parent_runs(runs),
         children=sorted(e2e.child_runs(runs), key=lambda r: int(r.data.tags.get("nnlab.job", -1))),
     )
+    if found is not None:  # on a server others use too: move it to the trash
+        client.delete_experiment(found.experiment_id)
 
 
 def test_sweep_exits_zero(sweep):

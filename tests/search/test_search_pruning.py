@@ -94,8 +94,9 @@ def test_a_maximised_objective_is_pruned_when_lower():
 
 def test_fit_ends_pruned_at_the_report(study):
     _, callback = pruning(study)
+    rngs = [np.random.default_rng(seed) for seed in (0, 1)]
     ds = data.make("spiral", samples=20, classes=3, validation_samples=20,
-                   train_rng=np.random.default_rng(0), val_rng=np.random.default_rng(1))  # fmt: skip
+                   train_rng=rngs[0], val_rng=rngs[1])  # fmt: skip
     net = nn.mlp(2, [8], 3, task="categorical", rng=np.random.default_rng(2))
     history = train.fit(net, ds, optim.sgd(), schedules.constant(1e-6), epochs=50,
                         callbacks=[callback])  # fmt: skip

@@ -6,15 +6,15 @@ import math
 import pytest
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import JobReturn, JobStatus
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.trial import TrialState
+
 from hydra_plugins.nnlab_optuna_sweeper._search import (
     digest,
     format_value,
     outcome,
     parse_space,
 )
-from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
-from optuna.trial import TrialState
-
 from nnlab.config import ConfigError
 from nnlab.sweep_state import JobResult
 

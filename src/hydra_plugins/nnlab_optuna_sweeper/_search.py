@@ -12,6 +12,8 @@
 import hashlib
 import json
 import math
+import re
+import sys
 import warnings
 from pathlib import Path
 
@@ -144,11 +146,10 @@ def study_location(config: DictConfig) -> tuple[str, str]:
 class Search:
     """One invocation of the sweeper: checks everything it can before any trial exists."""
 
-    def __init__(self, sweeper, arguments: list[str]) -> None:
+    def __init__(self, sweeper) -> None:
         self.sweeper = sweeper
         self.config = config = sweeper.config
         settings = sweeper.settings
-        self.arguments = arguments
         self.quiet = bool(config.get("quiet"))
         self.objective = str(config.objective)
         self.sweep_dir = Path(config.hydra.sweep.dir)
@@ -202,7 +203,7 @@ class Search:
         )
         if study.direction.name.lower() != self.direction:
             exit_with(
-                f"study {self.study_name} in {self.storage} is to "
+                f"study {self.study_name} in {shown(self.storage)} is to "
                 f"{study.direction.name.lower()} its objective, this search to {self.direction}; "
                 "choose another hydra.sweeper.study_name",
                 2,
@@ -221,8 +222,8 @@ class Search:
                 else "no pruning"
             )
             print(
-                f"search: study {self.study_name} in {self.storage}: {done} of {self.n_trials} "
-                f"trials done; {self.direction} {self.objective}, "
+                f"search: study {self.study_name} in {shown(self.storage)}: {done} of "
+                f"{self.n_trials} trials done; {self.direction} {self.objective}, "
                 f"{type(study.sampler).__name__}, {pruning}",
                 flush=True,
             )
@@ -243,8 +244,9 @@ class Search:
         while (missing := self.n_trials - _count(study, DONE)) > 0:
             if failed >= self.n_trials:
                 print(
-                    f"search: stopping after {failed} failed trials in a row of this search; "
-                    "see the failed jobs' errors",
+                    f"warning: search: stopped after {failed} failed trials in a row; "
+                    f"the study holds {self.n_trials - missing} of {self.n_trials} trials",
+                    file=sys.stderr,
                     flush=True,
                 )
                 return
@@ -296,7 +298,7 @@ class Search:
         results: dict = {
             "name": "optuna",
             "study_name": self.study_name,
-            "storage": self.storage,
+            "storage": shown(self.storage),
             "direction": self.direction,
             "objective": self.objective,
             "trials": {state: n for state, n in counts.items() if n},
@@ -345,6 +347,11 @@ def outcome(result: sweep_state.JobResult | None, ret: JobReturn) -> tuple[Trial
     if not math.isfinite(value):
         return TrialState.FAIL, math.nan
     return TrialState.COMPLETE, value
+
+
+def shown(storage: str) -> str:
+    """A storage URL as printed and saved: without its password."""
+    return re.sub(r"(//[^:/@]+):[^@/]*@", r"\1:***@", storage)
 
 
 def _bound(dist: BaseDistribution, pick: int):

@@ -39,10 +39,11 @@ class OptunaSweeper(Sweeper):
         )
 
     def sweep(self, arguments: list[str]) -> None:
+        """Run the search; ``arguments`` (the task overrides) are also in ``config``."""
         from hydra_plugins.nnlab_optuna_sweeper import _search
 
         try:
-            search = _search.Search(self, arguments)
+            search = _search.Search(self)
         except USAGE_ERRORS as error:  # before any trial: one line, exit status 2
             exit_with(describe(error, arguments), 2)
         search.run()

@@ -13,7 +13,7 @@ def _init() -> dict[str, Any]:
         # null: start a local Ray cluster for this sweep (stopped when the command ends);
         # "auto": the cluster this machine belongs to (`ray start`, $RAY_ADDRESS);
         # "host:6379" a cluster's head node, from a machine of that cluster;
-        # "ray://host:10001" through Ray Client, from any machine (needs `pip install "ray[client]"`)
+        # "ray://host:10001" through Ray Client, from any machine (needs "ray[client]")
         "address": None,
         # CPUs of the local cluster (null: all of this machine's); not for an existing cluster
         "num_cpus": None,

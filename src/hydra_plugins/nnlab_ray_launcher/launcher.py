@@ -17,14 +17,22 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.singleton import Singleton
-from hydra.core.utils import JobReturn, JobStatus, configure_log, filter_overrides, run_job
-from hydra.core.utils import setup_globals
+from hydra.core.utils import (
+    JobReturn,
+    JobStatus,
+    configure_log,
+    filter_overrides,
+    run_job,
+    setup_globals,
+)
 from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict
@@ -41,6 +49,7 @@ class RayLauncher(Launcher):
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
         self.hydra_context: HydraContext | None = None
+        self._started_ray = False  # this launcher started Ray: it may stop it
 
     def setup(
         self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
@@ -52,13 +61,14 @@ class RayLauncher(Launcher):
     def launch(
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
     ) -> Sequence[JobReturn]:
-        assert self.config is not None and self.hydra_context is not None
+        assert self.config is not None
+        assert self.hydra_context is not None
         ray = _import_ray()
         setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        _start(ray, _options(self.ray_cfg.init))
+        self._started_ray = _start(ray, _options(self.ray_cfg.init)) or self._started_ray
         resources = ray.cluster_resources()
         log.info(
             f"Ray launcher: {len(job_overrides)} jobs on a cluster of "
@@ -86,13 +96,17 @@ class RayLauncher(Launcher):
         """Every job's ``JobReturn``, in order, once all have ended."""
         pending = list(refs)
         try:
-            while pending:  # short waits, so that Ctrl-C and SIGTERM are handled at once
-                _, pending = ray.wait(pending, num_returns=len(pending), timeout=0.5)
+            with _sigterm_between_waits() as received:
+                while pending:  # short waits, so that Ctrl-C and SIGTERM are handled at once
+                    _, pending = ray.wait(pending, num_returns=len(pending), timeout=0.5)
+                    received.deliver()
         except BaseException:
             self._cancel(ray, pending)
-            # Ray's excepthook would turn Ctrl-C's exit status (130) into 1
-            sys.excepthook = sys.__excepthook__
+            if self._started_ray:  # else Ctrl-C's exit status, 130, would come out as 1
+                ray.shutdown()
             raise
+        if self.ray_cfg.init.get("log_to_driver", True):
+            time.sleep(0.5)  # the jobs' last lines, forwarded by Ray, before the sweep's summary
         results = []
         for ref, overrides in zip(refs, job_overrides, strict=True):
             try:
@@ -150,6 +164,44 @@ def _execute(
         os.chdir(home)
 
 
+class _Received:
+    """A SIGTERM noted during ``ray.wait``, handed to the command's own handler after it."""
+
+    def __init__(self, handler) -> None:
+        self.handler = handler
+        self.signum: int | None = None
+
+    def note(self, signum: int, frame) -> None:
+        self.signum = signum
+
+    def deliver(self) -> None:
+        signum, self.signum = self.signum, None
+        if signum is None:
+            return
+        if not callable(self.handler):  # SIG_DFL: the process would end
+            raise SystemExit(128 + signum)
+        self.handler(signum, None)
+
+
+@contextmanager
+def _sigterm_between_waits() -> Iterator[_Received]:
+    """Ray turns any exception a signal handler raises inside ``ray.wait`` into
+    ``SystemExit(1)``, losing the command's own (nnlab: ``SystemExit(143)``, runs closed KILLED);
+    so SIGTERM is only noted there, and delivered between waits."""
+    if threading.current_thread() is not threading.main_thread():
+        yield _Received(None)
+        return
+    handler = signal.getsignal(signal.SIGTERM)
+    received = _Received(handler)
+    if handler is not signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, received.note)
+    try:
+        yield received
+    finally:
+        if handler is not None:
+            signal.signal(signal.SIGTERM, handler)
+
+
 def _import_ray():
     try:
         import ray
@@ -165,10 +217,11 @@ def _options(node: DictConfig) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def _start(ray, init: dict[str, Any]) -> None:
-    """Connect to the cluster once per process (a sweeper may launch several batches)."""
+def _start(ray, init: dict[str, Any]) -> bool:
+    """Connect to the cluster once per process (a sweeper may launch several batches); whether
+    this call did."""
     if ray.is_initialized():
-        return
+        return False
     init.setdefault("address", "local")  # a cluster of its own, not one found running
     init.setdefault("log_to_driver", True)
     log.info(f"Starting Ray: ray.init({', '.join(f'{k}={v!r}' for k, v in init.items())})")
@@ -177,5 +230,6 @@ def _start(ray, init: dict[str, Any]) -> None:
     main_thread = threading.current_thread() is threading.main_thread()
     sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
     ray.init(**init)
-    if sigterm is not None:  # ray.init replaces the command's own SIGTERM handling with sys.exit(15)
+    if sigterm is not None:  # ray.init replaced the command's SIGTERM handling with sys.exit(15)
         signal.signal(signal.SIGTERM, sigterm)
+    return True

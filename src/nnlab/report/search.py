@@ -254,6 +254,8 @@ class _Scale:
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
             ax.yaxis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
+        else:  # values close together read as themselves, not as offsets from a constant
+            ax.ticklabel_format(axis="y", style="plain", useOffset=False)
         if self.high is not None or self.low is not None:
             bottom = to(self.low) if self.low is not None else to(min(every))
             top = to(self.high) if self.high is not None else to(max(every))
@@ -266,8 +268,9 @@ class _Scale:
     def scatter(self, x, y, values: bool = False, **style) -> None:
         """Points; those beyond the axis on its edge as arrows (with ``values``, labelled)."""
         x, y = list(x), np.asarray(y, dtype=float)
-        above = np.asarray(self.high is not None and (y > self.high))
-        below = np.asarray(self.low is not None and (y < self.low))
+        none = np.zeros(len(y), dtype=bool)
+        above = y > self.high if self.high is not None else none
+        below = y < self.low if self.low is not None else none
         inside = ~(above | below)
         self.ax.scatter([a for a, k in zip(x, inside, strict=True) if k], y[inside], **style)
         for mask, edge, marker, offset in ((above, self.high, "^", -13), (below, self.low, "v", 7)):
@@ -310,7 +313,7 @@ def _value(value) -> str:
 
 def _safe(storage: str) -> str:
     """A storage URL without its password."""
-    return re.sub(r"(//[^:/@]+):[^@/]*@", r"\1:***@", storage)
+    return re.sub(r"(//[^:/@]+):[^@/]*@", r"\1:***@", str(storage))
 
 
 def _markdown(table: list[list[str]]) -> list[str]:
