@@ -146,7 +146,19 @@ def run_name(overrides: list[str], sweep: SweepInfo | None) -> str:
             o for o, key in zip(overrides, keys, strict=True)
             if not key.startswith(("tracking.", "hydra.")) and key != "quiet"
         ]  # fmt: skip
-    return ",".join(kept) or "defaults"
+    return ",".join(_short_value(o) for o in kept) or "defaults"
+
+
+def _short_value(override: str) -> str:
+    """``optimizer.learning_rate=0.012345678901`` -> ``optimizer.learning_rate=0.01235``: a
+    search's sampled values, readable in names and labels."""
+    key, _, value = override.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        return override
+    short = f"{number:.4g}"
+    return f"{key}={short}" if len(short) < len(value) else override
 
 
 def _wait_for_tracker() -> None:
