@@ -52,8 +52,10 @@ def main(cfg: DictConfig) -> float:
         overrides=list(hydra.overrides.task),
     )
     tracking_cfg = settings.tracking
+    # a sweep's jobs use the store the sweep opened, whatever their own environment says
+    uri = tracking_cfg.uri or (sweep.tracking_uri if sweep else None)
     try:
-        tracker = tracking.connect(tracking_cfg.backend, tracking_cfg.uri, tracking_cfg.experiment)
+        tracker = tracking.connect(tracking_cfg.backend, uri, tracking_cfg.experiment)
     except Unreachable as error:
         exit_with(str(error), 3)
     position = _position(result.num, sweep)

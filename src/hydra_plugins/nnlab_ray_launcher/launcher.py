@@ -203,6 +203,10 @@ def _sigterm_between_waits() -> Iterator[_Received]:
 
 
 def _import_ray():
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")  # every job's line, however alike (read on import)
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # a local cluster reports to no one
+    if not sys.stdout.isatty():
+        os.environ.setdefault("RAY_COLOR_PREFIX", "0")  # no colour codes in the jobs' lines
     try:
         import ray
     except ImportError:
@@ -225,8 +229,6 @@ def _start(ray, init: dict[str, Any]) -> bool:
     init.setdefault("address", "local")  # a cluster of its own, not one found running
     init.setdefault("log_to_driver", True)
     log.info(f"Starting Ray: ray.init({', '.join(f'{k}={v!r}' for k, v in init.items())})")
-    if not sys.stdout.isatty():
-        os.environ.setdefault("RAY_COLOR_PREFIX", "0")  # no colour codes in the jobs' lines
     main_thread = threading.current_thread() is threading.main_thread()
     sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
     ray.init(**init)
