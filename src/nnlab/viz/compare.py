@@ -200,7 +200,7 @@ def _figure(labels: list[str]):
     function that draws the legend once the lines are there."""
     longest = max(len(label) for label in labels) + 6  # the line sample and padding
     if len(labels) <= 4 and longest <= 34:
-        figure, ax = new_figure(WIDTH, AXES_HEIGHT)
+        figure, ax = new_figure(WIDTH, AXES_HEIGHT, margins=(0.1, 0.12, 0.97, 0.91))
         return figure, ax, lambda: ax.legend(fontsize=8.5, framealpha=0.85)
     ncols = max(1, min(len(labels), LEGEND_CHARS // longest))
     rows = -(-len(labels) // ncols)

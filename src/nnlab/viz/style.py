@@ -10,9 +10,16 @@ COLORS = (
 DPI = 110
 
 
-def new_figure(width: float = 7.0, height: float = 4.2, ncols: int = 1, nrows: int = 1):
-    """A figure and its axes (a single axes, or a flat list for a grid)."""
-    figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+def new_figure(
+    width: float = 7.0, height: float = 4.2, ncols: int = 1, nrows: int = 1, margins=None
+):
+    """A figure and its axes (a single axes, or a flat list for a grid). Matplotlib lays it out
+    unless ``margins`` (``left, bottom, right, top`` as fractions) fix the axes' place, which
+    draws several times faster when nothing but the axes needs room."""
+    figure = Figure(figsize=(width, height), dpi=DPI, layout=None if margins else "constrained")
+    if margins:
+        left, bottom, right, top = margins
+        figure.subplots_adjust(left=left, bottom=bottom, right=right, top=top)
     axes = figure.subplots(nrows, ncols, squeeze=False)
     for ax in axes.flat:
         ax.grid(True, alpha=0.3)
