@@ -291,6 +291,9 @@ OPTIMIZERS = ["sgdd", "adagrad", "adam", "hill_climb", "random_search", "rmsprop
         pytest.param(
             ["-m", "optimizer=sgd,adam", "trainer.epochs=0"], ["trainer.epochs", "0"], id="epochs"
         ),
+        pytest.param(
+            ["-m", "optimizer=glob(sdg*)"], ["no jobs", "optimizer=glob(sdg*)"], id="empty-glob"
+        ),
     ],
 )
 def test_bad_override_fails_fast_with_one_line(tmp_path, store, run_sweep, args, expected):
@@ -324,6 +327,14 @@ def test_added_unknown_key_is_refused(tmp_path, store, run_sweep):
     (line,) = e2e.error_lines(proc.stderr)
     assert "optimizer.momentun" in line
     assert e2e.all_runs(store) == []
+
+
+def test_glob_sweeps_the_matching_options(tmp_path, store, run_sweep):
+    proc = run_sweep(["-m", "optimizer=glob(ada*)", "trainer.epochs=5"], tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    children = e2e.child_runs(e2e.all_runs(store))
+    assert sorted(r.info.run_name for r in children) == ["optimizer=adagrad", "optimizer=adam"]
+    assert {r.info.status for r in children} == {"FINISHED"}
 
 
 # --- tracking=none and an unreachable server ---------------------------------------------------

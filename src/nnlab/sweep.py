@@ -54,6 +54,8 @@ class SweepCallback(Callback):
         except USAGE_ERRORS as error:
             exit_with(describe(error, list(config.hydra.overrides.task)), 2)
         jobs, varying = _plan(config)
+        if jobs == []:
+            exit_with(f"the sweep has no jobs: {_empty_sweeps(config)} selects nothing", 2)
         if jobs is not None:
             _validate(config, jobs)
         info = SweepInfo(sweep_dir.name, len(jobs) if jobs is not None else None, varying)
@@ -184,13 +186,27 @@ def results_table(results: list[JobResult], objective: str) -> str:
 def _plan(cfg: DictConfig) -> tuple[list[list[str]] | None, list[str]]:
     """Every job's overrides (``None`` for sweepers that choose jobs as they go, such as
     Optuna's) and the keys that vary between jobs."""
-    arguments = [f"{key}={value}" for key, value in (cfg.hydra.sweeper.get("params") or {}).items()]
-    arguments += list(cfg.hydra.overrides.task)
-    overrides = OverridesParser.create().parse_overrides(arguments)
+    overrides = _sweep_overrides(cfg)
     varying = [o.get_key_element().lstrip("+~") for o in overrides if o.is_sweep_override()]
     if not str(cfg.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
         return None, varying
     return BasicSweeper.split_arguments(overrides, None)[0], varying
+
+
+def _sweep_overrides(cfg: DictConfig) -> list:
+    """The sweeper's ``params`` and the command line's overrides, parsed."""
+    arguments = [f"{key}={value}" for key, value in (cfg.hydra.sweeper.get("params") or {}).items()]
+    arguments += list(cfg.hydra.overrides.task)
+    # the loader lists a group's options for glob() sweeps, e.g. optimizer='glob(*)'
+    loader = GlobalHydra.instance().config_loader()
+    return OverridesParser.create(config_loader=loader).parse_overrides(arguments)
+
+
+def _empty_sweeps(cfg: DictConfig) -> str:
+    """The sweep overrides that give no value, e.g. ``optimizer=glob(zzz*)``."""
+    empty = [o.input_line for o in _sweep_overrides(cfg)
+             if o.is_sweep_override() and not list(o.sweep_string_iterator())]  # fmt: skip
+    return ", ".join(empty)
 
 
 def _validate(cfg: DictConfig, jobs: list[list[str]]) -> None:
