@@ -23,8 +23,9 @@ STUDIES = {
     ),
     "decay": (
         "decay",
-        [f"schedule={s},schedule.decay={d}" for s in ("inverse_time", "exponential")
-         for d in ("0", "0.0001", "0.001", "0.01")],
+        ["method=decay/constant"]
+        + [f"method=decay/{s}_{d}" for s in ("inverse_time", "exponential", "step", "cosine")
+           for d in ("1e-4", "1e-3", "1e-2")],
     ),
     "momentum": ("momentum", [f"optimizer.momentum={m}" for m in ("0", "0.5", "0.9", "0.95")]),
     "random_vs_gradient": (
