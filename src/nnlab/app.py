@@ -211,7 +211,7 @@ def _write_files(
     )
     data = job.data
     if figures and data.n_inputs == 2 and data.task != "regression":
-        from nnlab.viz.boundary import regions, save_regions
+        from nnlab.viz.regions import regions, save_regions
 
         found = regions(job.network.predict, data.x_train, data.y_train)
         files.regions = str(save_regions(found, output_dir / "regions.npz"))

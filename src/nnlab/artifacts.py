@@ -16,23 +16,27 @@ WEIGHTS_FILE = "weights.npz"
 
 def write_history(history: History, path: Path) -> Path:
     keys = sorted(history.metrics)
+    columns = [[str(epoch) for epoch in history.epochs]]
+    columns += [[_cell(value) for value in history.metrics[key]] for key in keys]
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["epoch", *keys])
-        columns = [history.metrics[key] for key in keys]
-        for row, epoch in enumerate(history.epochs):
-            writer.writerow([epoch, *(_cell(column[row]) for column in columns)])
+        writer.writerows(zip(*columns, strict=True))
     return path
 
 
 def read_history(path: Path) -> History:
-    history = History()
     with open(path, newline="") as handle:
-        for row in csv.DictReader(handle):
-            epoch = int(row.pop("epoch"))
-            history.append(
-                epoch, {key: float(value) if value else math.nan for key, value in row.items()}
-            )
+        rows = csv.reader(handle)
+        header = next(rows)
+        columns = list(zip(*rows, strict=True))
+    history = History()
+    if columns:
+        history.epochs = [int(epoch) for epoch in columns[0]]
+        history.metrics = {
+            key: [float(value) if value else math.nan for value in column]
+            for key, column in zip(header[1:], columns[1:], strict=True)
+        }
     return history
 
 

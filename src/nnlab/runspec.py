@@ -30,7 +30,7 @@ class RunFiles:
     weights: str
     config: str
     hydra_dir: str | None = None
-    regions: str | None = None  # nnlab.viz.boundary.Regions saved as .npz
+    regions: str | None = None  # nnlab.viz.regions.Regions saved as .npz
     outcome: str = "completed"  # History.status
     stop_reason: str | None = None
 

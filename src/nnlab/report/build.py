@@ -31,7 +31,7 @@ from nnlab.report import rebuild
 from nnlab.report.records import RunRecord
 from nnlab.train.callbacks import higher_is_better, summary_key
 from nnlab.viz import compare
-from nnlab.viz.boundary import regions
+from nnlab.viz.regions import regions
 
 METRICS = ("train/loss", "train/accuracy", "val/loss", "val/accuracy")
 CURVES = (  # metric, log y-axis

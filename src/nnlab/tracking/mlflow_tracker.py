@@ -91,8 +91,8 @@ class MlflowRun:
         if files.hydra_dir is not None and Path(files.hydra_dir).is_dir():
             self.client.log_artifacts(self.run_id, files.hydra_dir, artifact_path=".hydra")
         if figures:
-            from nnlab.viz.boundary import load_regions
             from nnlab.viz.files import save_run_figures
+            from nnlab.viz.regions import load_regions
 
             found = load_regions(Path(files.regions)) if files.regions else None
             folder = Path(files.history).parent / "figures"

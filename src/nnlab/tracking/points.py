@@ -26,16 +26,24 @@ class MetricSampler(Callback):
         self.last_epoch = epochs - 1
         self._pending: list[Point] = []
         self._sent_at: dict[str, int] = {}
+        self._next_due = 0  # no metric seen so far is due before this epoch
         self._flushed = time.monotonic()
 
     def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
-        timestamp = int(time.time() * 1000)
-        final = epoch == self.last_epoch
-        for key, value in metrics.items():
-            last = self._sent_at.get(key)
-            if final or last is None or epoch - last >= self.stride:
-                self._pending.append((key, value, timestamp, epoch))
-                self._sent_at[key] = epoch
+        quiet = (
+            epoch < self._next_due
+            and epoch != self.last_epoch
+            and self._sent_at.keys() >= metrics.keys()
+        )
+        if not quiet:
+            timestamp = int(time.time() * 1000)
+            final = epoch == self.last_epoch
+            for key, value in metrics.items():
+                last = self._sent_at.get(key)
+                if final or last is None or epoch - last >= self.stride:
+                    self._pending.append((key, value, timestamp, epoch))
+                    self._sent_at[key] = epoch
+            self._next_due = min(self._sent_at.values()) + self.stride
         if len(self._pending) >= BATCH or time.monotonic() - self._flushed > FLUSH_SECONDS:
             self.flush()
 

@@ -1,6 +1,6 @@
 """Figures that compare runs: one metric of many runs overlaid, the mean +- std band of groups
 of runs (seeds), and a grid of decision regions. Inputs are histories and computed regions
-(``nnlab.viz.boundary.regions``), not tracking records, so these work for any source of runs.
+(``nnlab.viz.regions.regions``), not tracking records, so these work for any source of runs.
 
 With many runs, or long labels, the legend goes below the axes in as many columns as fit.
 """
@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from nnlab.train import History
-from nnlab.viz.boundary import Regions, draw_regions
+from nnlab.viz.boundary import draw_regions
+from nnlab.viz.regions import Regions
 from nnlab.viz.style import COLORS, new_figure, thin
 
 WIDTH = 7.5  # inches, every comparison figure
@@ -48,7 +49,7 @@ class Band:
 
 @dataclass
 class Panel:
-    """One small decision-region plot (``nnlab.viz.boundary.regions`` of a run)."""
+    """One small decision-region plot (``nnlab.viz.regions.regions`` of a run)."""
 
     title: str
     regions: Regions

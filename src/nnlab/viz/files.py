@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 
 from nnlab.train import History
-from nnlab.viz.boundary import Regions, draw_regions
+from nnlab.viz.boundary import draw_regions
 from nnlab.viz.curves import run_figure
+from nnlab.viz.regions import Regions
 
 
 def save_run_figures(
