@@ -92,16 +92,15 @@ def test_no_validation_set_when_zero():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("name", "kwargs", "message"),
     [
-        ({"name": "spirals"}, "dataset must be one of spiral, vertical, binary_spiral, sine"),
-        ({"name": "spiral", "samples": 0}, "samples must be an integer >= 1, got 0"),
-        ({"name": "spiral", "classes": 1}, "classes must be an integer >= 2, got 1"),
-        ({"name": "vertical", "noise": -0.1}, r"noise must be in \[0, inf\), got -0.1"),
-        ({"name": "sine", "validation_samples": -1}, "validation_samples must be an integer >= 0"),
+        ("spirals", {}, "dataset must be one of spiral, vertical, binary_spiral, sine"),
+        ("spiral", {"samples": 0}, "samples must be an integer >= 1, got 0"),
+        ("spiral", {"classes": 1}, "classes must be an integer >= 2, got 1"),
+        ("vertical", {"noise": -0.1}, r"noise must be in \[0, inf\), got -0.1"),
+        ("sine", {"validation_samples": -1}, "validation_samples must be an integer >= 0"),
     ],
 )
-def test_bad_arguments(kwargs, message):
-    name = kwargs.pop("name")
+def test_bad_arguments(name, kwargs, message):
     with pytest.raises(ValueError, match=message):
         make(name, **kwargs)

@@ -1,4 +1,5 @@
-"""Central finite differences for gradient checks in float64."""
+"""Central finite differences for gradient checks in float64, and plain reference versions of
+the activations the tests compare nnlab's against."""
 
 from collections.abc import Callable
 
@@ -49,3 +50,15 @@ def away_from_zero(
 ) -> np.ndarray:
     """Random values with ``low <= |v| <= high`` and random signs (no kinks at 0 nearby)."""
     return rng.uniform(low, high, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def reference_sigmoid(x: np.ndarray) -> np.ndarray:
+    """``1 / (1 + e^-x)``, written so that ``exp`` cannot overflow for large ``|x|``."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def reference_softmax(x: np.ndarray) -> np.ndarray:
+    """Row-wise ``e^{x_j} / sum_k e^{x_k}``, shifted by the row maximum."""
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)

@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pytest
+from support.errors import raises_exactly
 
 from nnlab.nn import activations, init, mlp
 from nnlab.nn.layers import Dense, Dropout
@@ -45,7 +46,7 @@ def test_unknown_init():
 @pytest.mark.parametrize(
     ("rate", "message"),
     [
-        (1.0, "dropout must be in [0, 1), got 1"),
+        (1.0, "dropout must be in [0, 1), got 1.0"),
         (1.5, "dropout must be in [0, 1), got 1.5"),
         (-0.1, "dropout must be in [0, 1), got -0.1"),
         (math.nan, "dropout must be in [0, 1), got nan"),
@@ -54,11 +55,11 @@ def test_unknown_init():
     ],
 )
 def test_bad_dropout(rate, message):
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with raises_exactly(message):
         Dropout(rate, rng=np.random.default_rng(0))
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with raises_exactly(message):
         _mlp(dropout=rate)
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with raises_exactly(message):
         _mlp(dropout=rate, hidden=[])  # checked even when no dropout layer would be built
 
 

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from gradcheck import assert_gradient, away_from_zero
+from gradcheck import assert_gradient, away_from_zero, reference_sigmoid, reference_softmax
 
 from nnlab.nn.activations import Linear, Sigmoid, Softmax
 from nnlab.nn.losses import (
@@ -34,11 +34,6 @@ BOOK_GRADIENT = np.array(
 
 def _onehot(labels: np.ndarray, classes: int) -> np.ndarray:
     return np.eye(classes)[labels]
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
 
 
 # --- plain losses: dL/dp by finite differences on L = mean(per-sample loss) --------------------
@@ -163,11 +158,13 @@ def test_softmax_crossentropy_gradient(rng, classes):
         return head.forward(z, y)
 
     value = head.forward(z, y)
-    expected_loss = -np.mean(np.log(_softmax(z)[np.arange(n), y]))
+    expected_loss = -np.mean(np.log(reference_softmax(z)[np.arange(n), y]))
     assert value == pytest.approx(expected_loss, rel=1e-12)
-    np.testing.assert_allclose(head.predictions, _softmax(z), rtol=1e-12)
+    np.testing.assert_allclose(head.predictions, reference_softmax(z), rtol=1e-12)
     dz = head.backward().copy()
-    np.testing.assert_allclose(dz, (_softmax(z) - _onehot(y, classes)) / n, rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(
+        dz, (reference_softmax(z) - _onehot(y, classes)) / n, rtol=1e-10, atol=1e-15
+    )
     assert_gradient(dz, loss, z, name="softmax+cce")
 
 
@@ -188,7 +185,7 @@ def test_softmax_crossentropy_forward_does_not_alter_predictions(rng):
     z = rng.standard_normal((5, 4))
     head = SoftmaxCrossEntropy()
     head.forward(z, rng.integers(0, 4, 5))
-    np.testing.assert_allclose(head.predictions, _softmax(z), rtol=1e-12)
+    np.testing.assert_allclose(head.predictions, reference_softmax(z), rtol=1e-12)
     np.testing.assert_allclose(head.predictions.sum(axis=1), 1.0, rtol=1e-12)
 
 
@@ -237,7 +234,7 @@ def _head_case(rng: np.random.Generator, kind: str):
     z = 2.0 * rng.standard_normal((n, k))
     if kind == "sigmoid+bce":
         y = rng.integers(0, 2, (n, k)).astype(np.float64)
-        expected = (_sigmoid(z) - y) / k / n  # the well-known simplification
+        expected = (reference_sigmoid(z) - y) / k / n  # the well-known simplification
     elif kind == "linear+mse":
         y = rng.standard_normal((n, k))
         expected = -2.0 * (y - z) / k / n
@@ -247,10 +244,6 @@ def _head_case(rng: np.random.Generator, kind: str):
     activation, loss = kind.split("+")
     name = {"bce": "binary_crossentropy", "mse": "mse", "mae": "mae"}[loss]
     return make_head(activation, name), z, y, expected
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 @pytest.mark.parametrize("kind", ["sigmoid+bce", "linear+mse", "linear+mae"])
@@ -270,7 +263,7 @@ def test_activation_head_loss_value(rng):
     z = rng.standard_normal((5, 2))
     y = rng.integers(0, 2, (5, 2)).astype(np.float64)
     head = make_head("sigmoid", "binary_crossentropy")
-    p = _sigmoid(z)
+    p = reference_sigmoid(z)
     expected = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
     assert head.forward(z, y) == pytest.approx(expected, rel=1e-12)
     np.testing.assert_allclose(head.predictions, p, rtol=1e-12)

@@ -6,25 +6,12 @@ parsed and compared with the one passed.
 """
 
 import math
-import re
 
 import numpy as np
 import pytest
+from support.errors import assert_range_error, raises_exactly
 
 from nnlab.optim import adagrad, adam, rmsprop, sgd
-
-
-def raises_exactly(message):
-    return pytest.raises(ValueError, match="^" + re.escape(message) + "$")
-
-
-def assert_range_error(make, name, interval, value):
-    prefix = f"{name} must be in {interval}, got "
-    with pytest.raises(ValueError, match="^" + re.escape(prefix)) as info:
-        make()
-    message = str(info.value)
-    shown = float(message[len(prefix) :])
-    assert shown == value or (math.isnan(shown) and math.isnan(value)), message
 
 
 def test_momentum_message_reads_as_documented():

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 import pytest
+from optimcheck import max_abs_diff
 
 from nnlab import schedules
 from nnlab.optim import adagrad, adam, apply_updates, rmsprop, sgd
@@ -46,7 +47,7 @@ def _problem():
 
 
 def _max_diff(params, tparams):
-    return max(float(np.max(np.abs(params[k] - tparams[k].detach().numpy()))) for k in params)
+    return max_abs_diff(params, {k: p.detach().numpy() for k, p in tparams.items()})
 
 
 def run_against_torch(
@@ -80,7 +81,7 @@ def run_against_torch(
         worst = max(worst, diff)
         if tolerance is not None:
             assert diff <= tolerance, f"step {t}: max |nnlab - torch| = {diff:.3e}"
-    travelled = max(float(np.max(np.abs(params[k] - initial[k]))) for k in params)
+    travelled = max_abs_diff(params, initial)
     assert travelled > 0.05, f"parameters barely moved ({travelled:.3e}); the test is vacuous"
     return worst
 
@@ -179,44 +180,37 @@ def test_adam_constant_lr_matches_torch(betas):
     run_against_torch(adam(*betas, 1e-7), schedules.constant(lr), _torch_adam(lr, betas))
 
 
-def test_adam_inverse_time_matches_torch():
-    lr, decay = 0.02, 0.05
-    run_against_torch(
-        adam(0.9, 0.999, 1e-7),
-        schedules.inverse_time(lr, decay),
-        _torch_adam(lr),
-        _lambda(lambda t: 1.0 / (1.0 + decay * t)),
-    )
+ADAM_LR = 0.02
 
 
-def test_adam_exponential_matches_torch():
-    lr, decay = 0.02, 0.02
-    run_against_torch(
-        adam(0.9, 0.999, 1e-7),
-        schedules.exponential(lr, decay),
-        _torch_adam(lr),
-        lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=math.exp(-decay)),
-    )
-
-
-def test_adam_step_schedule_matches_torch():
-    lr, step_size, gamma = 0.02, 20, 0.5
-    run_against_torch(
-        adam(0.9, 0.999, 1e-7),
-        schedules.step(lr, step_size, gamma),
-        _torch_adam(lr),
-        lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=step_size, gamma=gamma),
-    )
-
-
-def test_adam_cosine_matches_torch():
-    lr, min_lr = 0.02, 1e-3
-    run_against_torch(
-        adam(0.9, 0.999, 1e-7),
-        schedules.cosine(lr, STEPS, min_learning_rate=min_lr),
-        _torch_adam(lr),
-        lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=STEPS, eta_min=min_lr),
-    )
+# each nnlab schedule starting at ADAM_LR, with the torch scheduler that should follow it
+@pytest.mark.parametrize(
+    ("schedule", "make_scheduler"),
+    [
+        pytest.param(
+            schedules.inverse_time(ADAM_LR, 0.05),
+            _lambda(lambda t: 1.0 / (1.0 + 0.05 * t)),
+            id="inverse_time",
+        ),
+        pytest.param(
+            schedules.exponential(ADAM_LR, 0.02),
+            lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=math.exp(-0.02)),
+            id="exponential",
+        ),
+        pytest.param(
+            schedules.step(ADAM_LR, 20, 0.5),
+            lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=20, gamma=0.5),
+            id="step",
+        ),
+        pytest.param(
+            schedules.cosine(ADAM_LR, STEPS, min_learning_rate=1e-3),
+            lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=STEPS, eta_min=1e-3),
+            id="cosine",
+        ),
+    ],
+)
+def test_adam_with_a_schedule_matches_torch(schedule, make_scheduler):
+    run_against_torch(adam(0.9, 0.999, 1e-7), schedule, _torch_adam(ADAM_LR), make_scheduler)
 
 
 # --- where the book and torch part ways ------------------------------------------------------

@@ -2,28 +2,12 @@
 value received."""
 
 import math
-import re
 
 import numpy as np
 import pytest
+from support.errors import assert_range_error, raises_exactly
 
 from nnlab import schedules
-
-
-def raises_exactly(message):
-    return pytest.raises(ValueError, match="^" + re.escape(message) + "$")
-
-
-def assert_range_error(make, name, interval, value):
-    """The message is ``{name} must be in {interval}, got {value}``; how a round value is printed
-    ("got 1" or "got 1.0") is left open, so the value is parsed and compared."""
-    prefix = f"{name} must be in {interval}, got "
-    with pytest.raises(ValueError, match="^" + re.escape(prefix)) as info:
-        make()
-    message = str(info.value)
-    shown = float(message[len(prefix) :])
-    assert shown == value or (math.isnan(shown) and math.isnan(value)), message
-
 
 # every schedule's factory with everything but learning_rate fixed to valid values
 FACTORIES = {

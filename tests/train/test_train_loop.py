@@ -3,6 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
+from support.errors import raises_exactly
 
 from nnlab import data, nn, optim, schedules, train
 from nnlab.train import Callback, StopTraining
@@ -92,7 +93,7 @@ def test_full_batch_metrics_are_measured_before_each_update():
     reference = network(dataset, weight_regularizer_l2=1e-3)
     history = train.fit(net, dataset, optim.sgd(), schedules.constant(0.5), epochs=3)
     # replay: the loss of epoch e is that of the weights before the e-th update
-    rule, state = optim.sgd(), None
+    rule = optim.sgd()
     state = rule.init(reference.params)
     for epoch in range(3):
         data_loss = reference.loss(dataset.x_train, dataset.y_train)
@@ -207,6 +208,55 @@ def test_early_stopping_waits_for_patience():
         stopper.on_epoch_end(epoch, {"val/loss": loss})
     with pytest.raises(StopTraining, match="did not improve for 3"):
         stopper.on_epoch_end(4, {"val/loss": losses[-1]})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"patience": 0}, "patience must be an integer >= 1, got 0"),
+        ({"patience": -3}, "patience must be an integer >= 1, got -3"),
+        ({"patience": 2.5}, "patience must be an integer >= 1, got 2.5"),
+        ({"patience": "5"}, "patience must be an integer >= 1, got '5'"),
+        ({"min_delta": -0.1}, "min_delta must be in [0, inf), got -0.1"),
+        ({"min_delta": math.nan}, "min_delta must be in [0, inf), got nan"),
+        ({"min_delta": math.inf}, "min_delta must be in [0, inf), got inf"),
+        ({"min_delta": "0.1"}, "min_delta must be a number in [0, inf), got '0.1'"),
+    ],
+)
+def test_early_stopping_refuses_bad_arguments(kwargs, message):
+    with raises_exactly(message):
+        train.EarlyStopping("val/loss", **kwargs)
+
+
+def test_early_stopping_accepts_the_boundaries():
+    stopper = train.EarlyStopping("val/loss", patience=1, min_delta=0)
+    assert (stopper.patience, stopper.min_delta) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        lambda net, dataset, **kw: train.fit(
+            net, dataset, optim.sgd(), schedules.constant(1.0), epochs=2, **kw
+        ),
+        lambda net, dataset, **kw: train.random_search(
+            net, dataset, schedules.constant(0.05), iterations=2, **kw
+        ),
+    ],
+    ids=["fit", "random_search"],
+)
+def test_a_failing_on_fit_start_leaves_the_numpy_error_state_alone(run):
+    class Broken(Callback):
+        def on_fit_start(self, params):
+            raise RuntimeError("cannot start")
+
+    dataset = spiral()
+    net = network(dataset)
+    with np.errstate(over="raise", invalid="raise"):  # unlike the loops' own "ignore"
+        before = np.geterr()
+        with pytest.raises(RuntimeError, match="cannot start"):
+            run(net, dataset, callbacks=[Broken()], rng=np.random.default_rng(0))
+        assert np.geterr() == before
 
 
 def test_summary_has_best_final_and_epoch_of_best():

@@ -66,17 +66,35 @@ def test_the_best_loss_is_really_tracked(search):
 
 def test_random_search_draws_fresh_weights_at_the_scale():
     dataset, net = setup()
-    proposals = []
+    schedule = schedules.inverse_time(0.05, 1.0)
+    scales, evaluated = [], []
 
     class Spy(train.Callback):
         def on_epoch_end(self, epoch, metrics):
-            proposals.append(metrics["lr"])
+            scales.append(metrics["lr"])
 
+    loss = net.loss
+
+    def spying_loss(x, *args, **kwargs):
+        # every training-set evaluation: the starting parameters, then one candidate per iteration
+        if x is dataset.x_train:
+            evaluated.append({key: value.copy() for key, value in net.params.items()})
+        return loss(x, *args, **kwargs)
+
+    net.loss = spying_loss
     train.random_search(
-        net, dataset, schedules.inverse_time(0.05, 1.0), iterations=4,
-        rng=np.random.default_rng(0), callbacks=[Spy()],
-    )  # fmt: skip
-    assert proposals == [0.05 / (1 + t) for t in range(4)]
+        net, dataset, schedule, iterations=4, rng=np.random.default_rng(0), callbacks=[Spy()]
+    )
+    assert scales == [0.05 / (1 + t) for t in range(4)]
+    # candidate t is schedule(t) * N(0, 1), drawn from the search's generator in parameter order,
+    # whatever the best parameters so far were (rejected or not)
+    replay = np.random.default_rng(0)
+    candidates = evaluated[1:]
+    assert len(candidates) == 4
+    for t, candidate in enumerate(candidates):
+        for key, value in candidate.items():
+            expected = schedule(t) * replay.standard_normal(value.shape)
+            np.testing.assert_array_equal(value, expected, err_msg=f"iteration {t}, {key}")
 
 
 def test_searches_are_deterministic():

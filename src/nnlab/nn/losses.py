@@ -115,7 +115,7 @@ class SoftmaxCrossEntropy:
     def forward(self, z: np.ndarray, y: np.ndarray) -> float:
         n = z.shape[0]
         p = self.predict(z)
-        self._labels = labels = y if y.ndim == 1 else sparse_labels(y)
+        self._labels = labels = sparse_labels(y)
         confidences = p[rows(n), labels]
         np.maximum(confidences, self._low, out=confidences)
         np.minimum(confidences, self._high, out=confidences)

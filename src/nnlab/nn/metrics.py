@@ -14,7 +14,7 @@ from nnlab.nn.losses import sparse_labels
 class CategoricalAccuracy:
     def correct(self, p: np.ndarray, y: np.ndarray) -> tuple[int, int]:
         """``(number correct, number of predictions)``."""
-        labels = y if y.ndim == 1 else sparse_labels(y)
+        labels = sparse_labels(y)
         return int(np.count_nonzero(p.argmax(1) == labels)), len(p)
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from nnlab.checks import in_range, positive_int
+
 # History.summary(): for each of these metrics, its best value, the epoch of the best and its
 # final value, keyed like "val/loss_best", "val/loss_best_epoch", "val/loss_final" (the
 # lightning-hydra-template style: in the MLflow UI they sit in the metric's own chart section)
@@ -82,12 +84,13 @@ class CallbackList:
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
-    epochs in which it was measured (the run ends FINISHED, stopped early)."""
+    epochs in which it was measured (the run ends FINISHED, stopped early). ``patience`` is an
+    integer ``>= 1`` and ``min_delta`` a finite number ``>= 0``."""
 
     def __init__(self, monitor: str = "val/loss", patience: int = 100, min_delta: float = 0.0):
         self.monitor = monitor
-        self.patience = patience
-        self.min_delta = min_delta
+        self.patience = positive_int("patience", patience)
+        self.min_delta = in_range("min_delta", min_delta, 0.0)
         self._best = math.inf
         self._waited = 0
 

@@ -36,7 +36,12 @@ class EpochRecorder:
         # overflow and nan are detected and reported through the loss, not as warnings
         self._errstate = np.errstate(over="ignore", invalid="ignore")
         self._errstate.__enter__()
-        self.callbacks.on_fit_start(self.network.params)
+        try:
+            self.callbacks.on_fit_start(self.network.params)
+        except BaseException:
+            # __exit__ does not run when __enter__ raises: restore the error state here
+            self._errstate.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> bool:
