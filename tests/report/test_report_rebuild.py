@@ -8,17 +8,7 @@ from omegaconf.errors import ConfigKeyError
 
 from nnlab import artifacts, build, config
 from nnlab.report.rebuild import config_from_params, load_weights, rebuild
-
-
-def flatten(tree: dict, prefix: str = "") -> dict[str, str]:
-    """As runs log their config: dotted keys, ``str`` values, ``null`` for ``None``."""
-    flat = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = "null" if value is None else str(value)
-    return flat
+from nnlab.runspec import flatten  # as runs log their config
 
 
 def make_config(optimizer, schedule, **trainer) -> config.Config:

@@ -2,9 +2,11 @@
 comparison report's status column."""
 
 import math
+from pathlib import Path
 
 import optuna
 import pytest
+from matplotlib.figure import Figure
 from matplotlib.image import imread
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState
@@ -50,6 +52,19 @@ def in_memory():
     return optuna.storages.InMemoryStorage()
 
 
+def assert_ranked(section: str, study: optuna.Study, cell) -> None:
+    """The section's table of the best trials lists the best complete trials of ``study``
+    (at most 5), best first, each with its value written by ``cell``."""
+    table = section[section.index(" complete trials:\n") :].split("\n\n")[1]
+    rows = [line.strip("| ").split(" | ") for line in table.splitlines()[2:]]
+    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
+    values = [study.trials[int(row[0])].value for row in rows]
+    complete = [t.value for t in study.trials if t.state == TrialState.COMPLETE]
+    assert len(rows) == min(5, len(complete)) > 1
+    assert values == sorted(complete, reverse=maximize)[: len(rows)]
+    assert [row[1] for row in rows] == [cell(value) for value in values]
+
+
 def test_section_names_the_best_trial_and_shows_the_figures(tmp_path):
     storage = make_study(f"sqlite:///{tmp_path / 'optuna.db'}", 12)
     folder = tmp_path / "report"
@@ -60,6 +75,7 @@ def test_section_names_the_best_trial_and_shows_the_figures(tmp_path):
     assert "**12 trials**: 8 complete, 3 pruned, 1 failed" in section
     assert f"**Best: trial {best.number}** with final val/loss = {best.value:.4g}" in section
     assert f"(run `{best.number:08x}`)" in section
+    assert_ranked(section, study, lambda value: f"{value:.4g}")  # the lowest first
     rate = best.params["optimizer.learning_rate"]
     assert f"| `optimizer.learning_rate` | {rate:.4g} |" in section
     for name in (HISTORY, IMPORTANCES, PARAMS):
@@ -72,13 +88,12 @@ def test_section_names_the_best_trial_and_shows_the_figures(tmp_path):
 def test_maximised_objectives_rank_the_highest_first(tmp_path):
     storage = make_study(in_memory(), 8, direction="maximize")
     section = write_search_report(storage, "s", tmp_path, "val/accuracy")
-    best = optuna.load_study(study_name="s", storage=storage).best_trial
-    assert best.value == max(
-        t.value for t in optuna.load_study(study_name="s", storage=storage).trials
-        if t.state == TrialState.COMPLETE
-    )  # fmt: skip
+    study = optuna.load_study(study_name="s", storage=storage)
+    best = study.best_trial
+    assert best.value == max(t.value for t in study.trials if t.state == TrialState.COMPLETE)
     assert "maximising the final val/accuracy" in section
     assert f"**Best: trial {best.number}** with final val/accuracy = {best.value:.3f}" in section
+    assert_ranked(section, study, lambda value: f"{value:.3f}")  # the highest first
 
 
 def test_too_few_trials_for_importances_says_so(tmp_path):
@@ -131,7 +146,15 @@ def test_pruned_runs_show_as_pruned_and_rank_after_finished_ones(tmp_path):
     assert "PRUNED" in (tmp_path / "runs.csv").read_text()
 
 
-def test_pruned_trials_near_the_others_are_drawn_where_they_are(tmp_path):
+def test_pruned_trials_near_the_others_are_drawn_where_they_are(tmp_path, monkeypatch):
+    figures = {}
+    save = Figure.savefig
+
+    def saved(figure, path, *args, **kwargs):
+        figures[Path(path).name] = figure
+        return save(figure, path, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", saved)
     study = optuna.create_study(storage=in_memory(), study_name="near")
     for index, value in enumerate([0.5, 0.4, 0.6, 0.45]):
         trial = study.ask(SPACE)
@@ -144,3 +167,17 @@ def test_pruned_trials_near_the_others_are_drawn_where_they_are(tmp_path):
     assert "**4 trials**: 3 complete, 1 pruned" in section
     assert (tmp_path / HISTORY).exists()
     assert (tmp_path / PARAMS).exists()
+    # the pruned trial (number 2, 0.6) is a point at its value inside the y-axis, not an arrow
+    # on the axis' edge
+    (ax,) = figures[HISTORY].axes
+    (pruned,) = [c for c in ax.collections if c.get_label().startswith("pruned")]
+    assert pruned.get_offsets().tolist() == [[2.0, 0.6]]
+    low, high = ax.get_ylim()
+    assert low < 0.4 < 0.6 < high
+    axes = [ax for ax in figures[PARAMS].axes if ax.get_xlabel()]
+    assert len(axes) == len(SPACE)
+    for ax in axes:
+        points = [y for c in ax.collections for _, y in c.get_offsets().tolist()]
+        assert points.count(0.6) == 1, ax.get_xlabel()
+        low, high = ax.get_ylim()
+        assert low < 0.4 < 0.6 < high

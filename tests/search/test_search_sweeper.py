@@ -42,8 +42,7 @@ def search(tmp_path_factory, run_sweep):
         folder=folder,
         storage=storage,
         study_name=name,
-        first=SimpleNamespace(proc=first, trials=trials, runs=runs),
-        again=again,
+        first=SimpleNamespace(trials=trials, runs=runs),
         client=e2e.client(uri),
         runs=e2e.all_runs(uri),
     )
@@ -112,7 +111,15 @@ def test_the_report_has_the_search_section_and_figures(search):
     best = min((t for t in search.first.trials if t.state == TrialState.COMPLETE),
                key=lambda t: t.value)  # fmt: skip
     assert f"**Best: trial {best.number}**" in section
-    assert study.trials[best.number].value == best.value
+    # the value and run the section names are those MLflow holds for the run that trained it,
+    # and the resumed study still holds that value
+    run = {r.info.run_id: r for r in search.first.runs}[best.user_attrs["nnlab.run_id"]]
+    final = run.data.metrics["val/loss_final"]
+    assert study.trials[best.number].value == final
+    assert (
+        f"**Best: trial {best.number}** with final val/loss = {final:.4g} "
+        f"(run `{run.info.run_id[:8]}`)."
+    ) in section
     assert "| PRUNED |" in report[: report.index("## Hyper-parameter search")]
 
 

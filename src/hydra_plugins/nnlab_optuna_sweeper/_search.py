@@ -12,7 +12,6 @@
 import hashlib
 import json
 import math
-import re
 import sys
 import warnings
 from pathlib import Path
@@ -37,6 +36,8 @@ from nnlab.config import ConfigError
 from nnlab.config import settings as to_settings
 from nnlab.errors import USAGE_ERRORS, describe, exit_with
 from nnlab.paths import REPO_ROOT
+from nnlab.search import PRUNER_ATTR, RUN_ATTR, shown
+from nnlab.tracking.uri import sqlite_path
 from nnlab.train.callbacks import higher_is_better
 
 # overrides each trial gets from the search (left out of job folder names)
@@ -46,8 +47,6 @@ NEUTRAL_PREFIXES = ("tracking.", "hydra.")
 NEUTRAL_KEYS = ("quiet",)
 DONE = (TrialState.COMPLETE, TrialState.PRUNED)
 RESULTS_FILE = "optimization_results.yaml"
-PRUNER_ATTR = "nnlab.pruner"  # trial user attribute: the pruner's config, for the job
-RUN_ATTR = "nnlab.run_id"  # trial user attribute: the MLflow run that trained the trial
 
 
 # -- the search space ---------------------------------------------------------------------------
@@ -126,16 +125,22 @@ def digest(space: dict[str, BaseDistribution], fixed: dict[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
-def study_location(config: DictConfig) -> tuple[str, str]:
+def study_location(
+    config: DictConfig,
+    space: dict[str, BaseDistribution] | None = None,
+    fixed: dict[str, str] | None = None,
+) -> tuple[str, str]:
     """``(storage URL, study name)`` of the search ``config`` describes: the sweeper's
     ``storage`` or ``sqlite:///<repo>/mlruns/optuna.db``; its ``study_name`` or
     ``<tracking.experiment>-<digest>``, so that the same command resumes the same study and a
-    changed search space or fixed override starts a new one."""
+    changed search space or fixed override starts a new one. ``space`` and ``fixed``:
+    ``config``'s, when the caller has parsed them already."""
     sweeper = config.hydra.sweeper
     storage = sweeper.get("storage") or f"sqlite:///{REPO_ROOT / 'mlruns' / 'optuna.db'}"
     name = sweeper.get("study_name")
     if not name:
-        space, fixed = parse_space(search_arguments(config))
+        if space is None or fixed is None:
+            space, fixed = parse_space(search_arguments(config))
         name = f"{config.tracking.experiment}-{digest(space, fixed)}"
     return storage, name
 
@@ -171,10 +176,10 @@ class Search:
         self.direction = direction
         self.sampler_config = OmegaConf.to_container(settings["sampler"], resolve=True)
         self.pruner_config = OmegaConf.to_container(settings["pruner"], resolve=True)
-        pruner = instantiate(self.pruner_config)  # a bad pruner setting fails here
-        nop = isinstance(pruner, optuna.pruners.NopPruner)
+        self.pruner = instantiate(self.pruner_config)  # a bad pruner setting fails here
+        nop = isinstance(self.pruner, optuna.pruners.NopPruner)
         self.prune_every = 0 if nop else _at_least("prune_every", settings["prune_every"], 0)
-        self.storage, self.study_name = study_location(config)
+        self.storage, self.study_name = study_location(config, self.space, self.fixed)
         self._check_bounds()
 
     def _check_bounds(self) -> None:
@@ -213,7 +218,7 @@ class Search:
             study.set_metric_names([self.objective])
         existing = len(study.get_trials(deepcopy=False))
         study.sampler = instantiate(self._sampler_config(existing))
-        study.pruner = instantiate(self.pruner_config)
+        study.pruner = self.pruner
         done = _count(study, DONE)
         if not self.quiet:
             pruning = (
@@ -349,11 +354,6 @@ def outcome(result: sweep_state.JobResult | None, ret: JobReturn) -> tuple[Trial
     return TrialState.COMPLETE, value
 
 
-def shown(storage: str) -> str:
-    """A storage URL as printed and saved: without its password."""
-    return re.sub(r"(//[^:/@]+):[^@/]*@", r"\1:***@", storage)
-
-
 def _bound(dist: BaseDistribution, pick: int):
     if isinstance(dist, CategoricalDistribution):
         return dist.choices[pick]
@@ -372,9 +372,9 @@ def _next_job(sweep_dir: Path) -> int:
 
 def _create_parent(storage: str) -> None:
     """The folder of a SQLite storage (SQLite creates the file, not its folder)."""
-    prefix = "sqlite:///"
-    if storage.startswith(prefix) and ":memory:" not in storage:
-        Path(storage[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_path(storage)
+    if path is not None and ":memory:" not in storage:
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _at_least(name: str, value, low: int) -> int:

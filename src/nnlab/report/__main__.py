@@ -26,15 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.sweep:
             parent = query.sweep_parent(client, args.sweep)
-            run_ids = query.sweep_run_ids(client, args.sweep)
+            run_ids = query.sweep_run_ids(client, parent)
             title, out = f"sweep {args.sweep}", _sweep_out(parent.data.tags, args.sweep)
         elif args.experiment:
             run_ids = query.experiment_run_ids(client, args.experiment)
             title, out = f"experiment {args.experiment}", Path("reports") / args.experiment
         else:
-            missing = report_upload.missing_runs(client, args.runs)
-            if missing:
-                raise LookupError(f"no run {', '.join(missing)} in {describe(uri)}")
             run_ids = list(dict.fromkeys(args.runs))
             title, out = f"{len(run_ids)} runs", Path("reports") / "runs"
     except LookupError as error:
@@ -42,9 +39,17 @@ def main(argv: list[str] | None = None) -> int:
     if not run_ids:
         return _fail(f"{title} has no runs in {describe(uri)}")
     out = Path(args.out) if args.out else out
-    report = report_runs(
-        uri, run_ids, out, title=title, objective=args.objective, sweep_id=args.sweep
-    )
+    try:
+        report = report_runs(
+            uri, run_ids, out, title=title, objective=args.objective, sweep_id=args.sweep
+        )
+    except LookupError:
+        # each run is read once, by report_runs; only when that fails are the given runs
+        # checked, so that the message names every missing one
+        missing = report_upload.missing_runs(client, args.runs) if args.runs else []
+        if not missing:
+            raise
+        return _fail(f"no run {', '.join(missing)} in {describe(uri)}")
     if parent is not None:
         report_upload.upload_report(client, parent.info.run_id, out)
     print(report)

@@ -29,6 +29,7 @@ import numpy as np
 
 from nnlab.report import rebuild
 from nnlab.report.records import RunRecord
+from nnlab.report.text import markdown, number
 from nnlab.train.callbacks import higher_is_better, summary_key
 from nnlab.viz import compare
 from nnlab.viz.regions import regions
@@ -100,8 +101,7 @@ def write_report(records: list[RunRecord], folder: Path, *, title: str, objectiv
     labels = run_labels(records, keys)
     colors = compare.palette(len(records))
     rows = [Row(r, label, color) for r, label, color in zip(records, labels, colors, strict=True)]
-    order = {id(row): _order(row.record, objective, index) for index, row in enumerate(rows)}
-    ordered = sorted(rows, key=lambda row: order[id(row)])
+    ordered = sorted(rows, key=lambda row: _order(row.record, objective))  # stable: ties in order
     for rank, row in enumerate(ordered, start=1):
         row.rank = rank
     _write_runs_csv(folder / "runs.csv", ordered, keys)
@@ -234,10 +234,10 @@ def pretty(text: str | None, missing: str = "-") -> str:
     if text is None:
         return missing
     try:
-        number = float(text)
+        value = float(text)
     except ValueError:
         return text
-    short = f"{number:g}"
+    short = f"{value:g}"
     return short if len(short) < len(text) else text
 
 
@@ -270,11 +270,11 @@ def _objective_value(record: RunRecord, objective: str) -> float:
     return record.summary.get(summary_key(objective, "final"), math.nan)
 
 
-def _order(record: RunRecord, objective: str, index: int):
+def _order(record: RunRecord, objective: str):
     value = _objective_value(record, objective)
     last = _run_status(record) != "FINISHED" or not math.isfinite(value)
     signed = 0.0 if last else (-value if higher_is_better(objective) else value)
-    return (last, signed, index)
+    return (last, signed)
 
 
 def group_rows(rows: list[Row], keys: list[str]) -> list[Group]:
@@ -334,7 +334,7 @@ def _summary_line(rows: list[Row], objective: str) -> str:
         verdict = f"No run finished with a final {objective}"
     else:
         value = _objective_value(best.record, objective)
-        verdict = f"Best: **{best.label}** with final {objective} = {_number(objective, value)}"
+        verdict = f"Best: **{best.label}** with final {objective} = {number(objective, value)}"
     n = len(rows)
     return f"**{n} run{'s' if n != 1 else ''}**: {tally}. {verdict}."
 
@@ -361,17 +361,17 @@ def _runs_table(rows: list[Row], keys: list[str], names: dict[str, str], objecti
     for row in rows:
         summary = row.record.summary
         cells = [str(row.rank), row.label, _status(row, ERROR_CHARS)]
-        cells += [_number(m, summary.get(summary_key(m, "final"))) for m in metrics]
+        cells += [number(m, summary.get(summary_key(m, "final"))) for m in metrics]
         best = summary.get(summary_key(objective, "best"))
         epoch = summary.get(summary_key(objective, "best_epoch"))
-        cell = _number(objective, best)
+        cell = number(objective, best)
         if cell != "–" and epoch is not None and epoch >= 0:
             cell += f" ({int(epoch)})"
         cells.append(cell)
         cells += [pretty(row.record.params.get(key), "–") for key in keys]
         cells.append(f"`{row.record.run_id[:8]}`")
         table.append(cells)
-    return _markdown(table)
+    return markdown(table)
 
 
 def _groups_table(groups: list[Group], objective: str):
@@ -381,27 +381,12 @@ def _groups_table(groups: list[Group], objective: str):
         cells = [group.label, str(len(group.rows)), str(len(group.finished))]
         for metric in metrics:
             mean, std = group.stats(metric)
-            cell = _number(metric, mean)
+            cell = number(metric, mean)
             if math.isfinite(std):
                 cell += f" ± {std:.3f}" if metric.endswith("accuracy") else f" ± {std:.2g}"
             cells.append(cell)
         table.append(cells)
-    return _markdown(table)
-
-
-def _markdown(table: list[list[str]]) -> list[str]:
-    def line(cells):
-        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
-
-    return [line(table[0]), "|" + "|".join("---" for _ in table[0]) + "|"] + [
-        line(cells) for cells in table[1:]
-    ]
-
-
-def _number(metric: str, value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    return f"{value:.3f}" if metric.endswith("accuracy") else f"{value:.4g}"
+    return markdown(table)
 
 
 def _write_runs_csv(path: Path, rows: list[Row], keys: list[str]) -> None:
@@ -508,7 +493,7 @@ def _boundary_figure(rows: list[Row], folder: Path, title: str):
         if not all(np.isfinite(array).all() for array in job.network.params.values()):
             notes.append(f"{row.label}: not drawn, its weights are not finite")
             continue
-        accuracy = _number("accuracy", record.summary.get(summary_key("train/accuracy", "final")))
+        accuracy = number("accuracy", record.summary.get(summary_key("train/accuracy", "final")))
         heading = "\n".join(textwrap.wrap(row.label, 34, break_on_hyphens=False))
         status = "" if row.finished else f" ({_run_status(record)})"
         found = regions(job.network.predict, data.x_train, data.y_train)

@@ -11,7 +11,6 @@ The section names the best trial (number, value, params, MLflow run) and lists t
 """
 
 import math
-import re
 import warnings
 from pathlib import Path
 
@@ -23,12 +22,13 @@ from optuna.distributions import CategoricalDistribution
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
+from nnlab.report.text import markdown, number
+from nnlab.search import RUN_ATTR, shown
 from nnlab.viz.style import COLORS, new_figure
 
 HISTORY = "search_history.png"
 IMPORTANCES = "search_importances.png"
 PARAMS = "search_params.png"
-RUN_ATTR = "nnlab.run_id"  # set by the sweeper on each trial: the run that trained it
 TOP = 5  # trials in the table of the best
 LOG_RATIO = 10  # a log y-axis when the values span more than this factor
 COMPLETE_COLOR, BEST_COLOR, PRUNED_COLOR, FAILED_COLOR = COLORS[0], COLORS[1], "#7f7f7f", "#d62728"
@@ -46,11 +46,13 @@ def write_search_report(storage: str, study_name: str, folder: Path, objective: 
     trials = study.get_trials(deepcopy=False)
     maximize = study.direction == StudyDirection.MAXIMIZE
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    # a pruned trial's value is its last report (Optuna's tell); one that never reported has none
+    pruned = [t for t in trials if t.state == TrialState.PRUNED and t.value is not None]
     verb = "maximising" if maximize else "minimising"
     lines = [
         "## Hyper-parameter search",
         "",
-        f"Optuna study `{study_name}` in `{_safe(storage)}`, {verb} the final {objective}: "
+        f"Optuna study `{study_name}` in `{shown(storage)}`, {verb} the final {objective}: "
         f"**{len(trials)} trial{'s' if len(trials) != 1 else ''}**: {_tally(trials)}.",
         "",
     ]
@@ -59,19 +61,19 @@ def write_search_report(storage: str, study_name: str, folder: Path, objective: 
         run = best.user_attrs.get(RUN_ATTR)
         lines += [
             f"**Best: trial {best.number}** with final {objective} = "
-            f"{_number(objective, best.value)}" + (f" (run `{run[:8]}`)" if run else "") + ".",
+            f"{number(objective, best.value)}" + (f" (run `{run[:8]}`)" if run else "") + ".",
             "",
         ]
-        lines += _markdown([["parameter", "value"]] + [
+        lines += markdown([["parameter", "value"]] + [
             [f"`{key}`", _value(value)] for key, value in best.params.items()
         ])  # fmt: skip
         ranked = sorted(complete, key=lambda t: -t.value if maximize else t.value)[:TOP]
         keys = list(dict.fromkeys(key for t in ranked for key in t.params))
         lines += ["", f"The best {len(ranked)} complete trials:", ""]
-        lines += _markdown(
+        lines += markdown(
             [["trial", f"final {objective}", *keys, "run"]]
             + [
-                [str(t.number), _number(objective, t.value)]
+                [str(t.number), number(objective, t.value)]
                 + [_value(t.params[k]) if k in t.params else "–" for k in keys]
                 + [f"`{t.user_attrs[RUN_ATTR][:8]}`" if RUN_ATTR in t.user_attrs else "–"]
                 for t in ranked
@@ -80,14 +82,15 @@ def write_search_report(storage: str, study_name: str, folder: Path, objective: 
     else:
         lines += ["No trial completed yet."]
     lines += ["", "### Optimisation history", ""]
-    if _history_figure(trials, study_name, objective, maximize, folder / HISTORY):
+    history = folder / HISTORY
+    if _history_figure(trials, complete, pruned, study_name, objective, maximize, history):
         lines += [f"![optimisation history]({HISTORY})"]
     else:
         lines += ["No trial has a value yet."]
     lines += ["", "### Parameter importances", ""]
     note = _importance_figure(study, complete, objective, folder / IMPORTANCES)
     lines += [note or f"![parameter importances]({IMPORTANCES})"]
-    if _params_figure(trials, objective, maximize, folder / PARAMS):
+    if _params_figure(complete, pruned, objective, maximize, folder / PARAMS):
         lines += ["", "### Objective by parameter", "", f"![objective by parameter]({PARAMS})"]
     return "\n".join(lines) + "\n"
 
@@ -95,14 +98,12 @@ def write_search_report(storage: str, study_name: str, folder: Path, objective: 
 # -- figures ------------------------------------------------------------------------------------
 
 
-def _history_figure(trials, study_name, objective, maximize, path: Path) -> bool:
-    complete = [t for t in trials if t.state == TrialState.COMPLETE]
-    pruned = [t for t in trials if t.state == TrialState.PRUNED and _pruned_value(t) is not None]
+def _history_figure(trials, complete, pruned, study_name, objective, maximize, path: Path) -> bool:
     failed = [t for t in trials if t.state == TrialState.FAIL]
     if not complete and not pruned:
         return False
     figure, ax = new_figure(7.5, 4.4)
-    scale = _Scale(ax, [t.value for t in complete], [_plotted(t) for t in pruned])
+    scale = _Scale(ax, [t.value for t in complete], [t.value for t in pruned])
     if complete:
         numbers = [t.number for t in complete]
         ax.scatter(numbers, [t.value for t in complete], s=30, color=COMPLETE_COLOR,
@@ -116,12 +117,12 @@ def _history_figure(trials, study_name, objective, maximize, path: Path) -> bool
         ax.scatter([winner.number], [winner.value], s=160, marker="*", color=BEST_COLOR,
                    edgecolors="black", linewidths=0.6, zorder=4)  # fmt: skip
         right = winner.number > (min(t.number for t in trials) + last) / 2
-        ax.annotate(f"best: trial {winner.number}, {_number(objective, winner.value)}",
+        ax.annotate(f"best: trial {winner.number}, {number(objective, winner.value)}",
                     (winner.number, winner.value), xytext=(-10 if right else 10, -14 if
                     maximize else 8), textcoords="offset points", fontsize=8.5,
                     ha="right" if right else "left")  # fmt: skip
     if pruned:
-        scale.scatter([t.number for t in pruned], [_plotted(t) for t in pruned], values=True,
+        scale.scatter([t.number for t in pruned], [t.value for t in pruned], values=True,
                       label="pruned (objective when pruned)", **PRUNED_STYLE)  # fmt: skip
     if failed:
         along_bottom = blended_transform_factory(ax.transData, ax.transAxes)
@@ -170,9 +171,7 @@ def _importance_figure(study, complete: list[FrozenTrial], objective: str, path:
     return None
 
 
-def _params_figure(trials, objective: str, maximize: bool, path: Path) -> bool:
-    complete = [t for t in trials if t.state == TrialState.COMPLETE]
-    pruned = [t for t in trials if t.state == TrialState.PRUNED and _pruned_value(t) is not None]
+def _params_figure(complete, pruned, objective: str, maximize: bool, path: Path) -> bool:
     keys = list(dict.fromkeys(key for t in complete + pruned for key in t.params))
     if not keys:
         return False
@@ -182,7 +181,7 @@ def _params_figure(trials, objective: str, maximize: bool, path: Path) -> bool:
     axes = axes if isinstance(axes, list) else [axes]
     best = (max if maximize else min)(complete, key=lambda t: t.value) if complete else None
     for index, (ax, key) in enumerate(zip(axes, keys, strict=False)):
-        scale = _Scale(ax, [t.value for t in complete], [_plotted(t) for t in pruned])
+        scale = _Scale(ax, [t.value for t in complete], [t.value for t in pruned])
         dist = next(t.distributions[key] for t in complete + pruned if key in t.params)
         position = None
         if isinstance(dist, CategoricalDistribution):
@@ -198,7 +197,7 @@ def _params_figure(trials, objective: str, maximize: bool, path: Path) -> bool:
 
         group = [t for t in pruned if key in t.params]
         if group:
-            scale.scatter(x_of(group), [_plotted(t) for t in group], **PRUNED_STYLE)
+            scale.scatter(x_of(group), [t.value for t in group], **PRUNED_STYLE)
         group = [t for t in complete if key in t.params]
         if group:
             ax.scatter(x_of(group), [t.value for t in group], s=24, color=COMPLETE_COLOR,
@@ -218,19 +217,6 @@ def _params_figure(trials, objective: str, maximize: bool, path: Path) -> bool:
     )
     figure.savefig(path)
     return True
-
-
-def _pruned_value(trial: FrozenTrial) -> float | None:
-    """The value a pruned trial ended with (Optuna keeps its last report as its value)."""
-    if trial.value is not None:
-        return trial.value
-    if trial.intermediate_values:
-        return trial.intermediate_values[max(trial.intermediate_values)]
-    return None
-
-
-def _plotted(trial: FrozenTrial) -> float:
-    return trial.value if trial.state == TrialState.COMPLETE else _pruned_value(trial)
 
 
 class _Scale:
@@ -299,27 +285,7 @@ def _tally(trials: list[FrozenTrial]) -> str:
     return ", ".join(f"{counts[s]} {words.get(s, s)}" for s in order if s in counts) or "none"
 
 
-def _number(metric: str, value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    return f"{value:.3f}" if metric.endswith("accuracy") else f"{value:.4g}"
-
-
 def _value(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
-
-
-def _safe(storage: str) -> str:
-    """A storage URL without its password."""
-    return re.sub(r"(//[^:/@]+):[^@/]*@", r"\1:***@", str(storage))
-
-
-def _markdown(table: list[list[str]]) -> list[str]:
-    def line(cells):
-        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
-
-    return [line(table[0]), "|" + "|".join("---" for _ in table[0]) + "|"] + [
-        line(cells) for cells in table[1:]
-    ]

@@ -12,9 +12,8 @@ import importlib
 import math
 
 from nnlab.config import SearchSettings
+from nnlab.search import PRUNER_ATTR
 from nnlab.train import Callback, Pruned
-
-PRUNER_ATTR = "nnlab.pruner"
 
 
 class OptunaPruning(Callback):

@@ -20,10 +20,10 @@ def client_for(uri: str | None) -> MlflowClient:
     return MlflowClient(tracking_uri=uris.resolve_uri(uri))
 
 
-def sweep_run_ids(client: MlflowClient, sweep_id: str) -> list[str]:
-    """The runs of sweep ``sweep_id``, in job order, as its parent run listed them (jobs a
-    resumed sweep skipped point to the earlier runs they reused)."""
-    parent = sweep_parent(client, sweep_id)
+def sweep_run_ids(client: MlflowClient, parent) -> list[str]:
+    """The runs of the sweep whose parent run is ``parent`` (see ``sweep_parent``), in job
+    order, as the parent listed them (jobs a resumed sweep skipped point to the earlier runs
+    they reused)."""
     listed = _json_artifact(client, parent.info.run_id, "sweep_runs.json")
     if listed is not None:
         return [job["run_id"] for job in listed if job.get("run_id")]

@@ -28,10 +28,6 @@ def new_figure(
     return figure, flat[0] if len(flat) == 1 else flat
 
 
-def color(index: int) -> str:
-    return COLORS[index % len(COLORS)]
-
-
 def thin(x: np.ndarray, y: np.ndarray, max_points: int = 1500) -> tuple[np.ndarray, np.ndarray]:
     """At most about ``max_points`` points that draw like all of them: the series is cut into
     buckets and each keeps its minimum and maximum, in order, so spikes and the envelope of a
