@@ -22,16 +22,7 @@ from support import e2e
 from nnlab.runspec import flatten
 
 EPOCHS = 40
-HISTORY_COLUMNS = {
-    "epoch",
-    "lr",
-    "train/accuracy",
-    "train/data_loss",
-    "train/loss",
-    "train/reg_loss",
-    "val/accuracy",
-    "val/loss",
-}
+HISTORY_COLUMNS = {"epoch", *e2e.PER_EPOCH_METRICS}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -76,7 +67,7 @@ def sgd_adam(tmp_path_factory, run_sweep):
         sweep_dir=sweep_dir,
         runs=runs,
         parents=e2e.parent_runs(runs),
-        children=sorted(e2e.child_runs(runs), key=lambda r: r.data.tags.get("nnlab.job", "")),
+        children=e2e.by_job(e2e.child_runs(runs)),
         client=e2e.client(uri),
     )
 
@@ -294,6 +285,11 @@ OPTIMIZERS = ["sgdd", "adagrad", "adam", "hill_climb", "random_search", "rmsprop
         pytest.param(
             ["-m", "optimizer=glob(sdg*)"], ["no jobs", "optimizer=glob(sdg*)"], id="empty-glob"
         ),
+        pytest.param(
+            ["-m", "tracking.backend=mlfow"],
+            ["tracking.backend", "mlfow", "mlflow, none"],
+            id="tracking-backend",
+        ),  # fmt: skip
     ],
 )
 def test_bad_override_fails_fast_with_one_line(tmp_path, store, run_sweep, args, expected):
@@ -346,6 +342,9 @@ def test_tracking_none_writes_files_and_no_store(tmp_path, store, run_sweep):
     )
     assert proc.returncode == 0, proc.stderr
     assert not e2e.db_exists(store)
+    # nor any other store in the command's folder (its working directory, where MLflow's own
+    # defaults would put one: ./mlflow.db and ./mlruns)
+    assert not list(tmp_path.rglob("*.db"))
     assert not (tmp_path / "mlruns").exists()
     for num in (0, 1):
         folder = e2e.job_folder(tmp_path / "sweep", num)

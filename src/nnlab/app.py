@@ -108,7 +108,7 @@ def main(cfg: DictConfig) -> float:
         raise
     finally:
         result.seconds = time.perf_counter() - started
-        if not (multirun and "BasicLauncher" in str(hydra.launcher.get("_target_"))):
+        if not (multirun and sweep_state.jobs_run_here(hydra.launcher)):
             _wait_for_tracker()
         if run is not None and result.run_id is None:
             result.run_id = run.run_id
@@ -171,7 +171,6 @@ def _wait_for_tracker() -> None:
 
 
 def _tags(settings, job: Job, result: JobResult, sweep, digest: str) -> dict[str, str]:
-    commit, dirty = provenance.git_state(Path(__file__).resolve().parent)
     tags = {
         "nnlab.role": "run",
         "nnlab.job": str(result.num),
@@ -180,12 +179,10 @@ def _tags(settings, job: Job, result: JobResult, sweep, digest: str) -> dict[str
         "nnlab.config_hash": digest,
         "nnlab.method": job.method,
         "nnlab.dataset": job.data.name,
-        "nnlab.git_dirty": str(dirty).lower(),
-        "mlflow.source.git.commit": commit,
+        **provenance.tags(),  # git commit, dirty tree, versions: once per process
         "mlflow.source.name": "run.py",
         "mlflow.source.type": "LOCAL",
     }
-    tags.update({f"nnlab.version.{name}": value for name, value in provenance.versions().items()})
     if sweep is not None:
         tags["nnlab.sweep_id"] = sweep.sweep_id
     return tags
@@ -222,12 +219,10 @@ def _write_files(
 def _sigterm_exits():
     """While training, SIGTERM raises ``SystemExit(143)`` so the run is closed as KILLED with
     its metrics flushed (a process killed by default handling records nothing)."""
-
-    def handler(signum, frame):
-        raise SystemExit(128 + signum)
+    from nnlab.cli import exit_on_sigterm
 
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        previous = signal.signal(signal.SIGTERM, exit_on_sigterm)
     except ValueError:  # not the main thread: leave signals to the host
         yield
         return

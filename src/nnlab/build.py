@@ -12,7 +12,7 @@ import numpy as np
 
 from nnlab import data, nn, optim, schedules, train
 from nnlab.checks import one_of, positive_int
-from nnlab.config import Config, ConfigError
+from nnlab.config import TRACKING_BACKENDS, Config, ConfigError
 from nnlab.train import Callback, History
 
 SEARCHES = {"random_search": train.random_search, "hill_climb": train.hill_climb}
@@ -109,6 +109,8 @@ def build(cfg: Config) -> Job:
     with _group("schedule", cfg.schedule):
         factory = one_of("name", schedule_name, schedules.SCHEDULES)
         schedule = factory(learning_rate, **schedule_args)
+    with _group("tracking", cfg.tracking):
+        one_of("backend", cfg.tracking.backend, dict.fromkeys(TRACKING_BACKENDS))
     produced = METRICS + (VAL_METRICS if dataset_.x_val is not None else ())
     if cfg.objective not in produced:
         raise ConfigError(

@@ -20,7 +20,7 @@ from nnlab.errors import USAGE_ERRORS, describe, exit_with
 
 
 def run(hydra_main: Callable[[], object]) -> None:
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     if "tracking=none" not in sys.argv[1:] and "--help" not in sys.argv:
         from nnlab.tracking import background
 
@@ -41,5 +41,7 @@ def run(hydra_main: Callable[[], object]) -> None:
         raise
 
 
-def _exit_on_sigterm(signum, frame) -> None:
+def exit_on_sigterm(signum, frame) -> None:
+    """A SIGTERM handler: end like Ctrl-C does, with ``SystemExit(143)``, so what runs is closed
+    KILLED with its metrics flushed (a process killed by default handling records nothing)."""
     raise SystemExit(128 + signum)

@@ -124,9 +124,12 @@ class TrainerConfig:
     blas_threads: int = 1
 
 
+TRACKING_BACKENDS = ("mlflow", "none")
+
+
 @dataclass
 class TrackingConfig:
-    backend: str = "mlflow"  # mlflow | none
+    backend: str = "mlflow"  # one of TRACKING_BACKENDS
     uri: str | None = None  # None: $MLFLOW_TRACKING_URI, else <repo>/mlruns/mlflow.db
     experiment: str = "nnlab"
     max_points: int = 500  # per metric sent to MLflow; the full history goes to history.csv
@@ -215,13 +218,17 @@ def _check_keys(node: DictConfig, path: str) -> None:
     for key in node:
         name = f"{path}{key}"
         if key not in known:
-            allowed = ", ".join(sorted(known - {"name"}))
-            raise ConfigError(
-                f"{name}: no such key; {path.rstrip('.') or 'config'} takes {allowed}"
-            )
+            raise ConfigError(unknown_key(name, path.rstrip("."), schema))
         child = node._get_node(key)
         if isinstance(child, DictConfig) and key != "callbacks":
             _check_keys(child, f"{name}.")
+
+
+def unknown_key(setting: str, group: str, schema: type) -> str:
+    """The line for ``setting`` (``optimizer.foo=1`` as typed, or its key), which the dataclass
+    ``schema`` of ``group`` (``optimizer``; empty for the top level) does not have."""
+    allowed = ", ".join(f.name for f in dataclasses.fields(schema) if f.name != "name")
+    return f"{setting}: no such key; {group or 'config'} takes {allowed}"
 
 
 def register() -> None:

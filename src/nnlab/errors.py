@@ -6,7 +6,7 @@ import sys
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from nnlab.config import ConfigError
+from nnlab.config import ConfigError, unknown_key
 
 USAGE_ERRORS = (ConfigError, ConfigCompositionException, OverrideParseException,
                 OmegaConfBaseException)  # fmt: skip
@@ -26,8 +26,7 @@ def describe(error: Exception, argv: list[str]) -> str:
         schema = getattr(cause, "object_type", None)
         unknown = isinstance(cause, ConfigKeyError | ConfigAttributeError)
         if unknown and dataclasses.is_dataclass(schema):
-            allowed = ", ".join(f.name for f in dataclasses.fields(schema) if f.name != "name")
-            return f"{setting}: no such key; {key.rpartition('.')[0] or 'config'} takes {allowed}"
+            return unknown_key(setting, key.rpartition(".")[0], schema)
         return f"{setting}: {getattr(cause, 'msg', str(cause)).splitlines()[0]}"
     return next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
 

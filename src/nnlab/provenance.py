@@ -1,11 +1,32 @@
-"""Where a run's code came from: git commit, whether the tree was dirty, package versions."""
+"""Where a run's code came from: git commit, whether the tree was dirty, package versions;
+and the run tags that record them (``tags``), which ``nnlab.reproduce`` reads back."""
 
+import functools
 import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from nnlab.paths import REPO_ROOT
+
 PACKAGES = ("nnlab", "numpy", "mlflow", "hydra-core")
+COMMIT_TAG = "mlflow.source.git.commit"
+DIRTY_TAG = "nnlab.git_dirty"
+VERSION_TAG = "nnlab.version."  # + "python" or a package name
+
+
+def tags(directory: Path = REPO_ROOT) -> dict[str, str]:
+    """The provenance tags of a run of the code in ``directory``: git commit, dirty tree and
+    versions. Found once per process (two git commands), as they do not change while it runs."""
+    return dict(_cached_tags(Path(directory)))
+
+
+@functools.cache
+def _cached_tags(directory: Path) -> dict[str, str]:
+    commit, dirty = git_state(directory)
+    found = {DIRTY_TAG: str(dirty).lower(), COMMIT_TAG: commit}
+    found.update({f"{VERSION_TAG}{name}": value for name, value in versions().items()})
+    return found
 
 
 def git_state(directory: Path) -> tuple[str, bool]:

@@ -21,8 +21,6 @@ from nnlab import provenance
 from nnlab.paths import REPO_ROOT
 from nnlab.train import History
 
-VERSION_TAG = "nnlab.version."
-
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -71,18 +69,18 @@ def retrain(settings) -> History:
 def provenance_differences(tags: dict[str, str]) -> list[str]:
     """How the code that recorded a run differs from the code here, in words."""
     found = []
-    recorded = tags.get("mlflow.source.git.commit", "unknown")
+    recorded = tags.get(provenance.COMMIT_TAG, "unknown")
     commit, dirty = provenance.git_state(REPO_ROOT)
     if recorded != commit:
         found.append(f"git commit {recorded[:12]} (this checkout is at {commit[:12]})")
-    if tags.get("nnlab.git_dirty") == "true":
+    if tags.get(provenance.DIRTY_TAG) == "true":
         found.append("uncommitted changes in its tree")
     if dirty:
         found.append("uncommitted changes here")
     current = provenance.versions()
     for key, value in tags.items():
-        if key.startswith(VERSION_TAG):
-            name = key[len(VERSION_TAG) :]
+        if key.startswith(provenance.VERSION_TAG):
+            name = key.removeprefix(provenance.VERSION_TAG)
             if name in current and current[name] != value:
                 found.append(f"{name} {value} (here {current[name]})")
     return found
@@ -90,12 +88,14 @@ def provenance_differences(tags: dict[str, str]) -> list[str]:
 
 def first_difference(recorded: History, reproduced: History) -> str | None:
     """The first metric value (by epoch, then metric name) that is not bit-for-bit equal."""
+    keys = sorted(recorded.metrics)
+    missing = [math.nan] * len(reproduced)  # a metric the re-run did not record
+    columns = [(key, recorded.metrics[key], reproduced.metrics.get(key, missing)) for key in keys]
     for index, epoch in enumerate(recorded.epochs):
         if index >= len(reproduced.epochs):
             return f"the re-run stopped after {len(reproduced)} epochs; the run has {len(recorded)}"
-        for key in sorted(recorded.metrics):
-            old = recorded.metrics[key][index]
-            new = reproduced.metrics.get(key, [math.nan] * len(reproduced))[index]
+        for key, old_column, new_column in columns:
+            old, new = old_column[index], new_column[index]
             if not (old == new or (math.isnan(old) and math.isnan(new))):
                 return f"{key} at epoch {epoch}: recorded {old!r}, re-run {new!r}"
     if len(reproduced) > len(recorded):

@@ -29,7 +29,7 @@ from nnlab.errors import USAGE_ERRORS, describe, exit_with
 from nnlab.report.study import study_folder, update_readme
 from nnlab.sweep_state import JobResult, SweepInfo
 from nnlab.tracking.uri import Unreachable, check_reachable, resolve_uri
-from nnlab.train.callbacks import summary_key
+from nnlab.train.callbacks import higher_is_better, summary_key
 
 _open_sweeps: list["SweepCallback"] = []
 
@@ -43,19 +43,22 @@ def close_interrupted(status: str) -> None:
 
 class SweepCallback(Callback):
     def __init__(self) -> None:
-        self._parent: tuple[str, str, str] | None = None  # uri, experiment, sweep id
-        self._sweep_dir: Path | None = None
-        self._objective = "val/loss"
+        self._parent: tuple[str, str] | None = None  # uri, experiment of an open parent run
+        self._sweep_dir = Path()
+        self._settings = None
+        self._searching = False  # the sweeper picks jobs as it goes (Optuna)
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        sweep_dir = Path(config.hydra.sweep.dir)
+        sweep_dir = self._sweep_dir = Path(config.hydra.sweep.dir)
         try:
-            settings = to_settings(config)
+            settings = self._settings = to_settings(config)
         except USAGE_ERRORS as error:
             exit_with(describe(error, list(config.hydra.overrides.task)), 2)
-        jobs, varying = _plan(config)
+        overrides = _sweep_overrides(config)
+        jobs, varying = _plan(config, overrides)
+        self._searching = jobs is None
         if jobs == []:
-            exit_with(f"the sweep has no jobs: {_empty_sweeps(config)} selects nothing", 2)
+            exit_with(f"the sweep has no jobs: {_empty_sweeps(overrides)} selects nothing", 2)
         if jobs is not None:
             _validate(config, jobs)
         info = SweepInfo(sweep_dir.name, len(jobs) if jobs is not None else None, varying)
@@ -72,34 +75,31 @@ class SweepCallback(Callback):
                 worker.call, "nnlab.tracking.sweeps:open_parent", uri, tracking_cfg.experiment,
                 info.sweep_id, str(sweep_dir.resolve()), list(config.hydra.overrides.task),
             )  # fmt: skip
-            if not str(config.hydra.launcher.get("_target_")).endswith("BasicLauncher"):
+            if not sweep_state.jobs_run_here(config.hydra.launcher):
                 info.parent_run_id = opened.result()  # jobs in other processes nest under it
             info.tracking_uri = uri
-            self._parent = (uri, tracking_cfg.experiment, info.sweep_id)
-            self._sweep_dir, self._objective = sweep_dir, settings.objective
+            self._parent = (uri, tracking_cfg.experiment)
             _open_sweeps.append(self)
         sweep_state.write_sweep(sweep_dir, info)
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        sweep_dir = Path(config.hydra.sweep.dir)
-        settings = to_settings(config)
-        results = sweep_state.read_jobs(sweep_dir)
+        settings = self._settings
+        results = sweep_state.read_jobs(self._sweep_dir)
         if not settings.quiet:
             print(results_table(results, settings.objective), flush=True)
         if self._parent is not None:
-            self._close(sweep_dir, results, settings, config)
+            self._close(results, config)
         failed = [r for r in results if r.status == "FAILED"]
         # a search explores: some trials may fail (a learning rate too large diverges); it has
         # failed only when every trial did
-        searching = _plan(config)[0] is None
-        if failed and (not searching or len(failed) == len(results)):
+        if failed and (not self._searching or len(failed) == len(results)):
             names = "; ".join(f"job {r.num} ({r.name}): {r.error}" for r in failed)
             exit_with(f"{len(failed)} of {len(results)} jobs failed: {names}", 1)
 
-    def _close(self, sweep_dir: Path, results: list[JobResult], settings, config) -> None:
+    def _close(self, results: list[JobResult], config: DictConfig) -> None:
         from nnlab.tracking import background, worker
 
-        uri, experiment, sweep_id = self._parent
+        uri, settings, sweep_dir = self._parent[0], self._settings, self._sweep_dir
         background.warn_pending()
         study = settings.study
         folder = study_folder(study.name, study.folder) if study.name else None
@@ -118,7 +118,7 @@ class SweepCallback(Callback):
             if folder is not None:
                 commit, _ = provenance.git_state(folder)
                 command = f"python run.py -m experiment={study.name}"
-                update_readme(folder / "README.md", report, sweep_id, commit, command)
+                update_readme(folder / "README.md", report, sweep_dir.name, commit, command)
         except Exception as error:  # noqa: BLE001 - the runs are safe; say why there is no report
             report = f"not written ({type(error).__name__}: {error})"
         run_id = self._end_parent("FINISHED", results, report_dir)
@@ -134,17 +134,17 @@ class SweepCallback(Callback):
     def _end_parent(self, status: str, results: list[JobResult], report_dir: Path | None) -> str:
         from nnlab.tracking import background, worker
 
-        uri, experiment, sweep_id = self._parent
+        uri, experiment = self._parent
         self._parent = None
         arguments = {
             "status": status,
             "results": [asdict(r) for r in results],
             "report_dir": str(report_dir) if report_dir else None,
-            "objective": self._objective,
+            "objective": self._settings.objective,
         }
         run_id, note = background.call(
-            worker.call, "nnlab.tracking.sweeps:close_parent", uri, experiment, sweep_id,
-            str(self._sweep_dir / sweep_state.FOLDER), arguments,
+            worker.call, "nnlab.tracking.sweeps:close_parent", uri, experiment,
+            self._sweep_dir.name, str(self._sweep_dir / sweep_state.FOLDER), arguments,
         )  # fmt: skip
         if note:
             print(f"warning: {note}", file=sys.stderr, flush=True)
@@ -153,7 +153,7 @@ class SweepCallback(Callback):
 
 def results_table(results: list[JobResult], objective: str) -> str:
     """The sweep's jobs, best objective first (maximised for accuracies), failures last."""
-    higher = objective.endswith("accuracy")
+    higher = higher_is_better(objective)
 
     def order(result: JobResult):
         value = result.objective
@@ -183,10 +183,9 @@ def results_table(results: list[JobResult], objective: str) -> str:
     return "\n".join(lines)
 
 
-def _plan(cfg: DictConfig) -> tuple[list[list[str]] | None, list[str]]:
+def _plan(cfg: DictConfig, overrides: list) -> tuple[list[list[str]] | None, list[str]]:
     """Every job's overrides (``None`` for sweepers that choose jobs as they go, such as
     Optuna's) and the keys that vary between jobs."""
-    overrides = _sweep_overrides(cfg)
     varying = [o.get_key_element().lstrip("+~") for o in overrides if o.is_sweep_override()]
     if not str(cfg.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
         return None, varying
@@ -202,9 +201,9 @@ def _sweep_overrides(cfg: DictConfig) -> list:
     return OverridesParser.create(config_loader=loader).parse_overrides(arguments)
 
 
-def _empty_sweeps(cfg: DictConfig) -> str:
+def _empty_sweeps(overrides: list) -> str:
     """The sweep overrides that give no value, e.g. ``optimizer=glob(zzz*)``."""
-    empty = [o.input_line for o in _sweep_overrides(cfg)
+    empty = [o.input_line for o in overrides
              if o.is_sweep_override() and not list(o.sweep_string_iterator())]  # fmt: skip
     return ", ".join(empty)
 

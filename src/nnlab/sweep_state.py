@@ -33,6 +33,12 @@ class JobResult:
     summary: dict[str, float] = field(default_factory=dict)
 
 
+def jobs_run_here(launcher) -> bool:
+    """Whether the sweep's ``launcher`` config (``hydra.launcher``) runs its jobs in the sweep's
+    own process, one after another (Hydra's basic launcher)."""
+    return str(launcher.get("_target_")).endswith("BasicLauncher")
+
+
 def write_sweep(sweep_dir: Path, info: SweepInfo) -> None:
     _write_json(sweep_dir / FOLDER / "sweep.json", asdict(info))
 

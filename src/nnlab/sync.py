@@ -10,11 +10,14 @@ import sys
 from pathlib import Path
 
 from nnlab.sweep_state import FOLDER as SWEEP_FOLDER
+from nnlab.tracking.outbox import FILE as OUTBOX_FILE
+from nnlab.tracking.outbox import FOLDER as OUTBOX_FOLDER
+from nnlab.tracking.outbox import Channel, Outbox
 
 
 def outboxes(folder: Path) -> list[Path]:
     """The outbox folders under ``folder``: runs' first, then sweeps' (in ``.nnlab/``)."""
-    found = sorted(path.parent.parent for path in folder.rglob("unsent/tracking.jsonl"))
+    found = sorted(path.parent.parent for path in folder.rglob(f"{OUTBOX_FOLDER}/{OUTBOX_FILE}"))
     return sorted(found, key=lambda path: path.name == SWEEP_FOLDER)
 
 
@@ -22,17 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nnlab.sync", description=__doc__)
     parser.add_argument("folders", nargs="+", type=Path, help="run or sweep folders")
     args = parser.parse_args(argv)
-    from nnlab.tracking.outbox import Channel, Outbox
-
     pending = [path for folder in args.folders for path in outboxes(folder)]
     sent = 0
     for path in pending:
         outbox = Outbox(path)
-        if not outbox.unsent():
+        operations = outbox.operations()
+        unsent = operations[outbox.sent_count() :]
+        if not unsent:
             continue
-        channel = Channel.from_outbox(outbox)
         try:
-            count = channel.replay()
+            channel = Channel.from_outbox(outbox, operations[0])
+            count = channel.replay(unsent)
         except Exception as error:  # noqa: BLE001 - the store is still unreachable: say so
             print(f"error: could not send {outbox.folder}: {type(error).__name__}: {error}",
                   file=sys.stderr)  # fmt: skip

@@ -5,7 +5,6 @@ stops and starts again on the same database."""
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,15 +15,9 @@ import pytest
 from support import e2e
 
 from nnlab.artifacts import read_history
-from nnlab.tracking.outbox import Outbox
+from nnlab.tracking.outbox import FILE, FOLDER, Outbox
 
 EPOCHS = 40000  # several seconds per job: the server goes away while one trains
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Server:
@@ -32,7 +25,7 @@ class Server:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.port = free_port()
+        self.port = e2e.free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
@@ -68,15 +61,8 @@ def server(tmp_path):
     running.stop()
 
 
-def runs(uri: str) -> list:
-    """Every run on the server (``e2e.all_runs`` reads local SQLite stores only)."""
-    mlflow = e2e.client(uri)
-    experiments = [e.experiment_id for e in mlflow.search_experiments()]
-    return mlflow.search_runs(experiments, max_results=1000)
-
-
 def children(uri: str) -> list:
-    return e2e.child_runs(runs(uri))
+    return e2e.child_runs(e2e.all_runs(uri))
 
 
 def wait_for_points(uri: str, timeout: float = 60) -> None:
@@ -110,7 +96,7 @@ def test_server_outage_mid_sweep_then_sync(tmp_path, server, sweep_env):
     trained = sorted(p.parent for p in (tmp_path / "sweep").glob("*/history.csv"))
     assert trained, "at least the first job trained"
     for folder in trained:
-        assert (folder / "unsent" / "tracking.jsonl").exists()
+        assert Outbox(folder).path.exists()
         assert len(read_history(folder / "history.csv")) == EPOCHS
 
     server.start()
@@ -128,7 +114,7 @@ def test_server_outage_mid_sweep_then_sync(tmp_path, server, sweep_env):
         assert {"history.csv", "weights.npz", "figures/curves.png"} <= e2e.artifact_paths(
             mlflow, run.info.run_id
         )
-    (parent,) = e2e.parent_runs(runs(server.uri))
+    (parent,) = e2e.parent_runs(e2e.all_runs(server.uri))
     assert parent.info.status == "KILLED"
     again = subprocess.run([sys.executable, "-m", "nnlab.sync", str(tmp_path / "sweep")],
                            capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
@@ -165,5 +151,7 @@ def test_a_short_outage_is_caught_up_without_sync(tmp_path, server, sweep_env):
     steps = sorted(e2e.metric_history(e2e.client(server.uri), run.info.run_id, "train/loss"))
     assert steps == list(range(0, 150000, 500)) + [149999]
     # what waited in the outbox during the outage went out when the server came back
-    for path in (tmp_path / "sweep").rglob("unsent/tracking.jsonl"):
-        assert Outbox(path.parent.parent).unsent() == []
+    outboxes = [path.parent.parent for path in (tmp_path / "sweep").rglob(f"{FOLDER}/{FILE}")]
+    assert outboxes, "the outage should have left operations in an outbox"
+    for folder in outboxes:
+        assert Outbox(folder).unsent() == []

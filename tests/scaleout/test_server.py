@@ -13,7 +13,6 @@ import csv
 import io
 import math
 import os
-import socket
 import time
 import uuid
 from types import SimpleNamespace
@@ -35,15 +34,6 @@ pytestmark = [
 OPTIMIZERS = ("sgd", "adagrad", "adam", "rmsprop")
 EPOCHS = 200
 SERVER_CONFIG = yaml.safe_load((e2e.REPO / "conf" / "tracking" / "server.yaml").read_text())
-PER_EPOCH = {
-    "lr",
-    "train/accuracy",
-    "train/data_loss",
-    "train/loss",
-    "train/reg_loss",
-    "val/accuracy",
-    "val/loss",
-}
 SUMMARIES = {
     f"{key}_{kind}"
     for key in ("train/loss", "train/accuracy", "val/loss", "val/accuracy")
@@ -93,7 +83,7 @@ def sweep(tmp_path_factory, run_sweep):
         experiment=found,
         client=client,
         parents=e2e.parent_runs(runs),
-        children=sorted(e2e.child_runs(runs), key=lambda r: int(r.data.tags.get("nnlab.job", -1))),
+        children=e2e.by_job(e2e.child_runs(runs)),
     )
     if found is not None:  # on a server others use too: move it to the trash
         client.delete_experiment(found.experiment_id)
@@ -148,9 +138,9 @@ def test_every_metric_history_is_complete(sweep):
     assert len(steps) == EPOCHS
     for child in sweep.children:
         run_id = child.info.run_id
-        assert set(child.data.metrics) == PER_EPOCH | SUMMARIES
+        assert set(child.data.metrics) == e2e.PER_EPOCH_METRICS | SUMMARIES
         rows = read_csv(e2e.download(sweep.client, run_id, "history.csv"))
-        for key in sorted(PER_EPOCH):
+        for key in sorted(e2e.PER_EPOCH_METRICS):
             history = e2e.metric_history(sweep.client, run_id, key)
             assert sorted(history) == steps, key
             assert all(math.isfinite(v) for v in history.values()), key
@@ -168,7 +158,7 @@ def test_artifacts_download_through_the_server(sweep):
         assert {"history.csv", "weights.npz", "config.yaml", ".hydra/config.yaml"} <= paths
         rows = read_csv(e2e.download(sweep.client, run_id, "history.csv"))
         assert [int(r["epoch"]) for r in rows] == list(range(EPOCHS))
-        assert set(rows[0]) == {"epoch"} | PER_EPOCH
+        assert set(rows[0]) == {"epoch"} | e2e.PER_EPOCH_METRICS
         weights_path = e2e.download(sweep.client, run_id, "weights.npz")
         with np.load(weights_path, allow_pickle=False) as weights:
             assert weights["dense1.weights"].shape == (2, 64)
@@ -205,15 +195,8 @@ def test_parent_has_runs_list_and_report(sweep):
     )
 
 
-def closed_port() -> int:
-    """A local port nothing listens on (just released by the OS)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_server_down_stops_a_sweep_before_training(tmp_path, run_sweep):
-    uri = f"http://127.0.0.1:{closed_port()}"
+    uri = f"http://127.0.0.1:{e2e.free_port()}"
     args = ["-m", "optimizer=sgd,adam", "trainer.epochs=20000", "tracking=server"]
     started = time.perf_counter()
     proc = run_sweep(args, tmp_path, uri=uri, timeout=60)

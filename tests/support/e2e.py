@@ -6,6 +6,7 @@ The store of a test is ``sqlite:///<folder>/mlflow.db``; the sweep writes into `
 
 import json
 import os
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -13,11 +14,25 @@ from pathlib import Path
 from mlflow.entities import ViewType  # noqa: TID251 - tests read the store back
 from mlflow.tracking import MlflowClient  # noqa: TID251
 
+from nnlab.tracking.uri import sqlite_path
+
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # quiet downloads
 
 REPO = Path(__file__).resolve().parents[2]
 TESTS = REPO / "tests"
 SWEEP_ROLE = "nnlab.role"
+# what a run of the default spiral classification logs every epoch (history.csv adds "epoch")
+PER_EPOCH_METRICS = frozenset(
+    {
+        "lr",
+        "train/accuracy",
+        "train/data_loss",
+        "train/loss",
+        "train/reg_loss",
+        "val/accuracy",
+        "val/loss",
+    }
+)
 
 
 def store_uri(folder: Path) -> str:
@@ -66,14 +81,23 @@ def client(uri: str) -> MlflowClient:
     return MlflowClient(tracking_uri=uri)
 
 
+def free_port() -> int:
+    """A local port nothing listens on (just released by the OS)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def db_exists(uri: str) -> bool:
-    return Path(uri.removeprefix("sqlite:///")).exists()
+    """Whether the database file of a ``sqlite:///`` store exists (never for a server)."""
+    path = sqlite_path(uri)
+    return path is not None and path.exists()
 
 
 def all_runs(uri: str) -> list:
-    """Every run in every experiment of the store; none if the database was never created
-    (a client would create it)."""
-    if not db_exists(uri):
+    """Every run in every experiment of the store, a local database or a server; none if the
+    local database was never created (a client would create it)."""
+    if sqlite_path(uri) is not None and not db_exists(uri):
         return []
     mlflow = client(uri)
     experiments = mlflow.search_experiments(view_type=ViewType.ALL)
@@ -90,6 +114,11 @@ def parent_runs(runs: list) -> list:
 
 def child_runs(runs: list) -> list:
     return [r for r in runs if r.data.tags.get(SWEEP_ROLE) != "sweep"]
+
+
+def by_job(runs: list) -> list:
+    """``runs`` in the order of their sweep's jobs (tag ``nnlab.job``: 0, 1, ... 10)."""
+    return sorted(runs, key=lambda r: int(r.data.tags.get("nnlab.job", -1)))
 
 
 def metric_history(mlflow: MlflowClient, run_id: str, key: str) -> dict[int, float]:

@@ -23,6 +23,20 @@ def by_run_name(runs) -> dict:
     return {run.info.run_name: run for run in e2e.child_runs(runs)}
 
 
+def recorded(proc, folder) -> SimpleNamespace:
+    """What a sweep into ``folder`` left: the command's result, a client of its store, the
+    parent runs, the jobs' runs by name and the sweep folder."""
+    uri = e2e.store_uri(folder)
+    runs = e2e.all_runs(uri)
+    return SimpleNamespace(
+        proc=proc,
+        client=e2e.client(uri),
+        parents=e2e.parent_runs(runs),
+        children=by_run_name(runs),
+        sweep_dir=folder / "sweep",
+    )
+
+
 # --- a job that raises -------------------------------------------------------------------------
 
 RAISING = "+callbacks.boom.epoch=5"
@@ -43,15 +57,7 @@ def raising(tmp_path_factory, run_sweep):
         ],
         folder,
     )
-    uri = e2e.store_uri(folder)
-    runs = e2e.all_runs(uri)
-    return SimpleNamespace(
-        proc=proc,
-        client=e2e.client(uri),
-        parents=e2e.parent_runs(runs),
-        children=by_run_name(runs),
-        sweep_dir=folder / "sweep",
-    )
+    return recorded(proc, folder)
 
 
 def test_raising_job_fails_the_command_at_the_end(raising):
@@ -132,11 +138,7 @@ def unstable(tmp_path_factory, run_sweep):
         ],
         folder,
     )
-    uri = e2e.store_uri(folder)
-    runs = e2e.all_runs(uri)
-    return SimpleNamespace(
-        proc=proc, client=e2e.client(uri), children=by_run_name(runs), sweep_dir=folder / "sweep"
-    )
+    return recorded(proc, folder)
 
 
 def sampled_steps(last: int) -> list[int]:

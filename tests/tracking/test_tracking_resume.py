@@ -24,7 +24,7 @@ def rerun(tmp_path_factory, run_sweep):
 
     def of_sweep(group, sweep):
         found = [r for r in group if r.data.tags.get("nnlab.sweep_id") == sweep]
-        return sorted(found, key=lambda r: r.data.tags.get("nnlab.job", ""))
+        return e2e.by_job(found)
 
     return SimpleNamespace(
         folder=folder,

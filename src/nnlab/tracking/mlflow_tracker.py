@@ -14,15 +14,17 @@ its figures; ``close`` records a truthful status:
 
 from pathlib import Path
 
-from mlflow.entities import Metric, Param, RunTag
-from mlflow.utils.validation import MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH
+from mlflow.entities import Metric, Param, Run, RunTag
+from mlflow.utils.validation import (
+    MAX_METRICS_PER_BATCH,
+    MAX_PARAM_VAL_LENGTH,
+    MAX_PARAMS_TAGS_PER_BATCH,
+)
 
 from nnlab.artifacts import read_history
 from nnlab.runspec import RunFiles, RunSpec
 from nnlab.tracking import store
-from nnlab.train.callbacks import is_summary_key
 
-MAX_PARAM_LENGTH = 6000
 MAX_TAG_LENGTH = 5000
 
 
@@ -34,8 +36,9 @@ class MlflowTracker:
         self.client = store.prepare(uri)
         self.experiment_id = store.experiment_id(self.client, experiment)
 
-    def finished_run(self, config_hash: str) -> str | None:
-        """The newest FINISHED training run of this experiment with config ``config_hash``."""
+    def finished_run(self, config_hash: str) -> Run | None:
+        """The newest FINISHED training run of this experiment with config ``config_hash``,
+        with its metrics' latest values (``run.data.metrics``)."""
         runs = self.client.search_runs(
             [self.experiment_id],
             filter_string=f"attributes.status = 'FINISHED' and tags.`nnlab.role` = 'run' "
@@ -43,12 +46,7 @@ class MlflowTracker:
             order_by=["attributes.start_time DESC"],
             max_results=1,
         )
-        return runs[0].info.run_id if runs else None
-
-    def summary_metrics(self, run_id: str) -> dict[str, float]:
-        """The run's summary metrics (``val/loss_best``, ``val/loss_final``, ...) as logged."""
-        metrics = self.client.get_run(run_id).data.metrics
-        return {key: value for key, value in metrics.items() if is_summary_key(key)}
+        return runs[0] if runs else None
 
 
 class MlflowRun:
@@ -66,7 +64,9 @@ class MlflowRun:
             tags["mlflow.parentRunId"] = self.parent_run_id
         run = self.client.create_run(self.experiment_id, tags=tags, run_name=spec.name)
         self.run_id = run.info.run_id
-        params = [Param(key, str(value)[:MAX_PARAM_LENGTH]) for key, value in spec.params.items()]
+        params = [
+            Param(key, str(value)[:MAX_PARAM_VAL_LENGTH]) for key, value in spec.params.items()
+        ]
         for start in range(0, len(params), MAX_PARAMS_TAGS_PER_BATCH):
             self.client.log_batch(
                 self.run_id, params=params[start : start + MAX_PARAMS_TAGS_PER_BATCH]

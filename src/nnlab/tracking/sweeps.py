@@ -8,12 +8,11 @@ import json
 import math
 from pathlib import Path
 
-from mlflow.entities import Metric, RunTag
-
 from nnlab.runspec import RunSpec
 from nnlab.tracking import worker
+from nnlab.tracking.mlflow_tracker import MlflowRun
 from nnlab.tracking.outbox import Channel
-from nnlab.train.callbacks import summary_key
+from nnlab.train.callbacks import higher_is_better, summary_key
 
 
 def open_parent(
@@ -46,11 +45,11 @@ def close_parent(
 
 
 def finish_parent(
-    client, run_id: str, status: str, results: list[dict], report_dir: str | None,
-    objective: str,
-) -> None:  # fmt: skip
+    run: MlflowRun, status: str, results: list[dict], report_dir: str | None, objective: str
+) -> None:
     """Tag the jobs' outcomes, log the list of runs and the report (if written), and end the
-    parent with ``status`` (FINISHED, or KILLED/FAILED for a sweep that stopped early)."""
+    parent ``run`` with ``status`` (FINISHED, or KILLED/FAILED for a sweep that stopped
+    early)."""
     counts: dict[str, int] = {}
     for result in results:
         counts[result["status"]] = counts.get(result["status"], 0) + 1
@@ -59,15 +58,15 @@ def finish_parent(
         tags["nnlab.outcome"] = status.lower()
     failed = [r for r in results if r["status"] == "FAILED"]
     if failed:
-        tags["nnlab.failed_jobs"] = "; ".join(f"{r['name']}: {r['error']}" for r in failed)[:5000]
+        tags["nnlab.failed_jobs"] = "; ".join(f"{r['name']}: {r['error']}" for r in failed)
     if tags:
-        client.log_batch(run_id, tags=[RunTag(key, value) for key, value in tags.items()])
-    client.log_text(run_id, json.dumps(results, indent=2), "sweep_runs.json")
+        run.set_tags(tags)  # cut to MLflow's tag length
+    run.client.log_text(run.run_id, json.dumps(results, indent=2), "sweep_runs.json")
     values = [r["objective"] for r in results if r["objective"] is not None]
     values = [value for value in values if not math.isnan(value)]
     if values:
-        best = max(values) if objective.endswith("accuracy") else min(values)
-        client.log_batch(run_id, metrics=[Metric(summary_key(objective, "best"), best, 0, 0)])
+        best = max(values) if higher_is_better(objective) else min(values)
+        run.log_points([(summary_key(objective, "best"), best, 0, 0)])
     if report_dir is not None and Path(report_dir).is_dir():
-        client.log_artifacts(run_id, report_dir, artifact_path="report")
-    client.set_terminated(run_id, status)
+        run.client.log_artifacts(run.run_id, report_dir, artifact_path="report")
+    run.close(status)

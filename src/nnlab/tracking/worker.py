@@ -11,6 +11,7 @@ from dataclasses import asdict
 
 from nnlab.runspec import RunFiles, RunSpec
 from nnlab.tracking.outbox import Channel
+from nnlab.train.callbacks import is_summary_key
 
 _trackers: dict = {}
 _channels: dict[str, Channel] = {}
@@ -56,13 +57,13 @@ def open_run(handle: str, uri: str, experiment: str, spec: RunSpec, resume: bool
     cannot be reached, the run's operations go to its outbox (``nnlab.tracking.outbox``)."""
     if resume:
         try:
-            store = tracker(uri, experiment)
-            previous = store.finished_run(spec.config_hash)
-            summary = store.summary_metrics(previous) if previous else {}
+            previous = tracker(uri, experiment).finished_run(spec.config_hash)
         except Exception:  # noqa: BLE001 - unreachable: train, and keep the run in the outbox
             previous = None
         if previous is not None:
-            return {"run_id": None, "resumed_from": previous, "summary": summary}
+            metrics = previous.data.metrics
+            summary = {key: value for key, value in metrics.items() if is_summary_key(key)}
+            return {"run_id": None, "resumed_from": previous.info.run_id, "summary": summary}
     channel = Channel(uri, experiment, spec, spec.parent_run_id or parents.get(spec.sweep_id))
     _channels[handle] = channel
     channel.send(channel.open_operation())
