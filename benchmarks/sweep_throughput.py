@@ -17,28 +17,20 @@ usage: python benchmarks/sweep_throughput.py [--jobs 16] [--epochs 1000] [--repe
 
 import argparse
 import importlib.util
-import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from harness import environment, load_average, timed_sweep
 
-LAUNCHERS = {
-    "basic": [],
-    "joblib": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
-    "ray": ["hydra/launcher=ray", "hydra.launcher.ray.init.num_cpus=2"],
-    "submitit_local": ["hydra/launcher=submitit_local"],
-}
-LABELS = {
-    "basic": "basic",
-    "joblib": "joblib n_jobs=2",
-    "ray": "ray num_cpus=2",
-    "submitit_local": "submitit_local",
+LAUNCHERS = {  # name: (label, overrides)
+    "basic": ("basic", []),
+    "joblib": ("joblib n_jobs=2", ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]),
+    "ray": ("ray num_cpus=2", ["hydra/launcher=ray", "hydra.launcher.ray.init.num_cpus=2"]),
+    "submitit_local": ("submitit_local", ["hydra/launcher=submitit_local"]),
 }
 NEEDS = {"ray": "ray", "submitit_local": "hydra_plugins.hydra_submitit_launcher"}
 
@@ -62,39 +54,19 @@ def available(launcher: str) -> bool:
     return module is None or importlib.util.find_spec(module) is not None
 
 
-def environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-
-
-def timed_sweep(folder: Path, launcher: str, tracking: str, jobs: int, epochs: int) -> float:
-    """Seconds for the whole command; checks that every job finished."""
-    sweep = folder / "sweep"
-    command = [
-        sys.executable, str(REPO / "run.py"), "-m", f"trainer.seed=range({jobs})",
-        f"trainer.epochs={epochs}", f"tracking={tracking}", f"hydra.sweep.dir={sweep}",
-        "quiet=true", *LAUNCHERS[launcher],
-    ]  # fmt: skip
-    if tracking == "mlflow":
-        command.append(f"tracking.uri=sqlite:///{folder / 'mlflow.db'}")
-    start = time.perf_counter()
-    proc = subprocess.run(command, cwd=folder, env=environment(), capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"{launcher}/{tracking} failed ({proc.returncode}):\n{proc.stderr}")
-    results = [json.loads(p.read_text()) for p in (sweep / ".nnlab" / "jobs").glob("*.json")]
-    statuses = sorted({r["status"] for r in results})
-    if len(results) != jobs or statuses != ["FINISHED"]:
-        raise SystemExit(f"{launcher}/{tracking}: {len(results)} jobs recorded, {statuses}")
-    return seconds
+def sweep_seconds(folder: Path, launcher: str, tracking: str, jobs: int, epochs: int) -> float:
+    overrides = [f"trainer.seed=range({jobs})", f"trainer.epochs={epochs}", *LAUNCHERS[launcher][1]]
+    return timed_sweep(folder, overrides, tracking, jobs)
 
 
 def cpu_throughput(epochs: int) -> tuple[float, float]:
     """Seconds of one training alone, and of each of two run at the same time (mean)."""
     code = TRAIN.format(epochs=epochs)
-    env = {**environment(), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
     def start():
-        return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env)
+        return subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, env=environment()
+        )
 
     alone = float(start().communicate()[0])
     pair = [start(), start()]
@@ -117,7 +89,7 @@ def main() -> None:
     trackings = args.tracking.split(",")
 
     alone, together = cpu_throughput(args.cpu_epochs)
-    print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}")
+    print(f"{os.cpu_count()} CPUs; {load_average()}")
     print(
         f"CPU-bound training ({args.cpu_epochs} epochs, 1 BLAS thread): {alone:.2f} s alone, "
         f"{together:.2f} s each when two run at once: two busy processes get "
@@ -128,13 +100,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nnlab-throughput-") as scratch:
         warm = Path(scratch) / "warm-up"
         warm.mkdir()
-        timed_sweep(warm, "basic", "mlflow", 1, 10)  # imports, nnlab's migrated database
+        sweep_seconds(warm, "basic", "mlflow", 1, 10)  # imports, nnlab's migrated database
         for round_ in range(args.repeats):
             for tracking in trackings:
                 for launcher in launchers:
                     folder = Path(scratch) / f"{launcher}-{tracking}-{round_}"
                     folder.mkdir()
-                    seconds = timed_sweep(folder, launcher, tracking, args.jobs, args.epochs)
+                    seconds = sweep_seconds(folder, launcher, tracking, args.jobs, args.epochs)
                     times.setdefault((launcher, tracking), []).append(seconds)
                     print(f"  {launcher}/{tracking} round {round_ + 1}: {seconds:.1f} s",
                           file=sys.stderr, flush=True)  # fmt: skip
@@ -150,7 +122,7 @@ def main() -> None:
         for launcher in launchers:
             seconds = statistics.median(times[(launcher, tracking)])
             speedup = f"{statistics.median(basic) / seconds:.2f}x" if basic else "-"
-            rows.append((LABELS[launcher], tracking, f"{seconds:.1f}",
+            rows.append((LAUNCHERS[launcher][0], tracking, f"{seconds:.1f}",
                          f"{args.jobs * 60 / seconds:.1f}", speedup))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")

@@ -10,31 +10,14 @@ usage: python benchmarks/tracking_overhead.py [--repeats N] [--epochs E]
 """
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from harness import load_average, timed_sweep
+
 TARGET = 1.5
-
-
-def timed_sweep(folder: Path, tracking: str, epochs: int | None) -> float:
-    command = [
-        sys.executable, str(REPO / "run.py"), "-m", "optimizer=sgd,adagrad",
-        f"tracking={tracking}", f"hydra.sweep.dir={folder / 'sweep'}", "quiet=true",
-    ]  # fmt: skip
-    if tracking == "mlflow":
-        command.append(f"tracking.uri=sqlite:///{folder / 'mlflow.db'}")
-    if epochs is not None:
-        command.append(f"trainer.epochs={epochs}")
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    start = time.perf_counter()
-    subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
+SWEEP = ["optimizer=sgd,adagrad"]
 
 
 def main() -> None:
@@ -42,17 +25,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=None, help="default: the config's (10001)")
     args = parser.parse_args()
+    overrides = SWEEP + ([f"trainer.epochs={args.epochs}"] if args.epochs else [])
     times: dict[str, list[float]] = {"none": [], "mlflow": []}
     with tempfile.TemporaryDirectory() as scratch:
-        timed_sweep(Path(scratch), "mlflow", 10)  # warm caches (imports, migrated database)
+        # warm caches (imports, migrated database)
+        timed_sweep(Path(scratch), [*SWEEP, "trainer.epochs=10"], "mlflow", jobs=2)
         for round_ in range(args.repeats):
             for tracking in ("none", "mlflow") if round_ % 2 == 0 else ("mlflow", "none"):
                 folder = Path(scratch) / f"{tracking}{round_}"
                 folder.mkdir()
-                times[tracking].append(timed_sweep(folder, tracking, args.epochs))
-    load = os.getloadavg()[0]
+                times[tracking].append(timed_sweep(folder, overrides, tracking, jobs=2))
     print(f"python run.py -m optimizer=sgd,adagrad ({args.epochs or 'default'} epochs), "
-          f"{args.repeats} rounds, load average {load:.2f}")  # fmt: skip
+          f"{args.repeats} rounds, {load_average()}")  # fmt: skip
     for tracking, values in times.items():
         print(f"  tracking={tracking:6s} median {statistics.median(values):6.2f} s   "
               f"min {min(values):6.2f} s   max {max(values):6.2f} s")  # fmt: skip

@@ -6,31 +6,32 @@ nothing subtracted. Two problems, both full-batch plain SGD (lr 1.0) with softma
 on spiral data:
 
 - ``small``: 100 samples x 3 classes, 2-64-3 ReLU; BLAS pinned to one thread. nnlab float32 and
-  float64, the reference tight loop in both (plus, for information, the float32 loop reducing the
+  float64, the tight loop in both (plus, for information, the float32 loop reducing the
   loss and accuracy scalars every epoch as a trainer must), PyTorch eager on one thread, and the
   naive book-style loop (per-sample softmax Jacobian) on fewer epochs.
 - ``large``: 33,334 samples x 3 classes = 100,002 samples, 2-512-512-3 ReLU (FLOP-bound); all
   NumPy implementations share one BLAS thread count (``--large-threads``, default 2, which beats
   1 on the 2-core machine this was written on; the bare loop is also timed with the other count).
   nnlab float32, the bare loop (the same tight loop: matmuls + minimal elementwise ops), PyTorch
-  eager with its default threads and with one.
+  eager on the same number of threads and on one.
 
 usage: python benchmarks/trainer_speed.py [--problem small|large|all] [--rounds N] [--quick]
+       [--large-threads 1|2] [--no-torch] [--no-book]
 """
 
 import argparse
 import os
 import platform
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from harness import load_average
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from nnlab import data, nn, optim, schedules, train
+from nnlab import data, nn, optim, provenance, schedules, train
 
 SMALL_SIZES = [2, 64, 3]
 LARGE_SIZES = [2, 512, 512, 3]
@@ -67,15 +68,15 @@ def make_nnlab(ds: data.Dataset, sizes: list[int], dtype) -> tuple[Callable, Cal
     return step, finish
 
 
-def make_tight(X, y, sizes, lr=LR, dtype=np.float32, seed=0, scalars=False):
-    """The tight loop of the project's reference epoch benchmark (the per-call floor of NumPy).
+def make_tight(X, y, sizes, dtype=np.float32, scalars=False):
+    """The tight loop: the per-call floor of NumPy.
 
     No per-epoch allocation except tiny loss/acc temporaries. Row-wise max/sum over the (n, C)
     logits are done column by column; ReLU backward is a multiply by a preallocated mask;
     reductions use np.add.reduce directly. The loss/accuracy scalars are reduced only at the end
     (each epoch keeps the picked probabilities and the argmax). ``scalars=True`` (not in the
-    reference) also reduces them every epoch, as a trainer that records a history must."""
-    rng = np.random.RandomState(seed)  # noqa: NPY002 - as in the reference
+    tight loop proper) also reduces them every epoch, as a trainer that records a history must."""
+    rng = np.random.RandomState(0)  # noqa: NPY002 - weights of its own, not nnlab's
     X = np.ascontiguousarray(X, dtype=dtype)
     n = X.shape[0]
     L = len(sizes) - 1
@@ -90,7 +91,7 @@ def make_tight(X, y, sizes, lr=LR, dtype=np.float32, seed=0, scalars=False):
     rows = np.arange(n)
     rmax = np.empty(n, dtype)
     rsum = np.empty(n, dtype)
-    lr_ = dtype(lr)
+    lr_ = dtype(LR)
     inv_n = dtype(1.0 / n)
     lo, hi = dtype(1e-7), dtype(1 - 1e-7)
     add_reduce, matmul, maximum, multiply = np.add.reduce, np.matmul, np.maximum, np.multiply
@@ -151,13 +152,13 @@ def make_tight(X, y, sizes, lr=LR, dtype=np.float32, seed=0, scalars=False):
     return step, finish
 
 
-def make_torch(X, y, sizes, lr=LR, seed=0):
-    """PyTorch eager of the project's reference epoch benchmark (nn.Sequential, F.cross_entropy,
-    optim.SGD); threads are set by the harness before each block."""
+def make_torch(X, y, sizes):
+    """PyTorch eager (nn.Sequential, F.cross_entropy, optim.SGD); threads are set by the harness
+    before each block."""
     import torch
     import torch.nn.functional as F
 
-    torch.manual_seed(seed)
+    torch.manual_seed(0)
     layers = []
     for i, (a, b_) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         lin = torch.nn.Linear(a, b_)
@@ -170,7 +171,7 @@ def make_torch(X, y, sizes, lr=LR, seed=0):
     model = torch.nn.Sequential(*layers).to(torch.float32)
     Xt = torch.as_tensor(np.asarray(X), dtype=torch.float32)
     yt = torch.as_tensor(np.asarray(y), dtype=torch.long)
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
     st = {}
 
     def one():
@@ -189,11 +190,11 @@ def make_torch(X, y, sizes, lr=LR, seed=0):
     return step, lambda: tuple(float(v) for v in st["r"])
 
 
-def make_book(X, y, sizes, lr=LR, seed=0):
+def make_book(X, y, sizes):
     """The naive book-style (NNFS) loop: separate Softmax whose backward builds each sample's
     Jacobian ``diagflat(s) - s s^T`` in a Python loop, then categorical cross-entropy backward
     ``-onehot / p / n``; np.dot layers, allocating everything, float64 as in the book."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(0)
     X = np.asarray(X, dtype=np.float64)
     shapes = zip(sizes[:-1], sizes[1:], strict=True)
     weights = [0.01 * rng.standard_normal(shape) for shape in shapes]
@@ -233,8 +234,8 @@ def make_book(X, y, sizes, lr=LR, seed=0):
                 dvalues = dvalues.copy()
                 dvalues[relu_inputs[i - 1] <= 0] = 0
         for i, (dweights, dbiases) in enumerate(reversed(grads)):
-            weights[i] += -lr * dweights
-            biases[i] += -lr * dbiases
+            weights[i] += -LR * dweights
+            biases[i] += -LR * dbiases
         st["r"] = (float(loss), float(accuracy))
 
     def step(epochs: int) -> None:
@@ -388,7 +389,7 @@ def small_problem(rounds: int, quick: bool, with_torch: bool, with_book: bool) -
     print_ratio(by.get("book_f64"), by["nnlab_f64"], None, None)
 
 
-def large_problem(rounds: int, quick: bool, torch_default_threads: int | None, blas: int) -> None:
+def large_problem(rounds: int, quick: bool, with_torch: bool, blas: int) -> None:
     samples = QUICK_LARGE_SAMPLES if quick else LARGE_SAMPLES
     block = 1 if quick else 3
     ds = data.make(
@@ -397,7 +398,7 @@ def large_problem(rounds: int, quick: bool, torch_default_threads: int | None, b
     )  # fmt: skip
     X, y = ds.x_train, ds.y_train
     bare = make_tight(X, y, LARGE_SIZES, dtype=np.float32)
-    other = 3 - blas  # the other BLAS setting, measured on the bare loop as a check
+    other = 1 if blas == 2 else 2  # the other BLAS setting (--large-threads is 1 or 2), a check
     impls = [
         Impl("nnlab_f32", *make_nnlab(ds, LARGE_SIZES, np.float32), block, blas_threads=blas,
              note="train.fit"),
@@ -406,19 +407,26 @@ def large_problem(rounds: int, quick: bool, torch_default_threads: int | None, b
         Impl(f"bare_f32_t{other}", *bare, block, blas_threads=other,
              note=f"thread check: the same loop with {other} BLAS thread(s)"),
     ]  # fmt: skip
-    if torch_default_threads:
-        default = torch_default_threads
+    if with_torch:  # the target row runs on NumPy's thread count; one thread for information
         impls.append(
             Impl(
-                "torch",
+                f"torch_t{blas}",
                 *make_torch(X, y, LARGE_SIZES),
                 block,
-                torch_threads=default,
-                note=f"eager float32, default threads ({default})",
+                torch_threads=blas,
+                note=f"eager float32, {blas} thread(s) as NumPy",
             )
         )
-        impls.append(Impl("torch_t1", *make_torch(X, y, LARGE_SIZES), block, torch_threads=1,
-                          note="eager float32, set_num_threads(1)"))  # fmt: skip
+        if blas != 1:
+            impls.append(
+                Impl(
+                    "torch_t1",
+                    *make_torch(X, y, LARGE_SIZES),
+                    block,
+                    torch_threads=1,
+                    note="eager float32, set_num_threads(1)",
+                )
+            )
     print(
         f"\nlarge: spiral {samples:,} x 3 = {len(X):,} samples, "
         f"{'-'.join(map(str, LARGE_SIZES))} ReLU + softmax-CE float32, full batch, SGD lr {LR}; "
@@ -430,11 +438,10 @@ def large_problem(rounds: int, quick: bool, torch_default_threads: int | None, b
     print()
     print_ratio(by["nnlab_f32"], by["bare_f32"], "<=", 1.15)
     print_ratio(by[f"bare_f32_t{other}"], by["bare_f32"], None, None)
-    if torch_default_threads:
-        same = by["torch"] if by["torch"].torch_threads == blas else by["torch_t1"]
-        for impl in (by["torch"], by["torch_t1"]):
-            target = (">", 1.0) if impl is same else (None, None)
-            print_ratio(impl, by["nnlab_f32"], *target)
+    if with_torch:
+        print_ratio(by[f"torch_t{blas}"], by["nnlab_f32"], ">", 1.0)
+        if blas != 1:
+            print_ratio(by["torch_t1"], by["nnlab_f32"], None, None)
 
 
 def describe_environment() -> None:
@@ -449,25 +456,12 @@ def describe_environment() -> None:
         torch_version = torch.__version__
     except ImportError:
         torch_version = "not installed"
-    root = Path(__file__).resolve().parent.parent
-    try:
-        rev = subprocess.run(
-            ["git", "-C", str(root), "describe", "--always", "--dirty"],
-            capture_output=True, text=True, check=False,
-        ).stdout.strip()  # fmt: skip
-    except OSError:
-        rev = ""
+    commit, dirty = provenance.git_state(Path(__file__).resolve().parent)
+    rev = f"{commit[:12]}{' (dirty)' if dirty else ''}"
     print(
         f"python {platform.python_version()}, numpy {np.__version__} [{', '.join(blas)}], "
-        f"torch {torch_version}, {os.cpu_count()} CPUs, nnlab {rev or '?'}; {load_average()}"
+        f"torch {torch_version}, {os.cpu_count()} CPUs, nnlab {rev}; {load_average()}"
     )
-
-
-def load_average() -> str:
-    """The 1-minute load average, flagged when other work shares the machine."""
-    load = os.getloadavg()[0]
-    busy = load > 0.5 * (os.cpu_count() or 1)
-    return f"load average {load:.2f}" + (" (busy machine: expect noise)" if busy else "")
 
 
 def main() -> None:
@@ -486,11 +480,6 @@ def main() -> None:
     parser.add_argument("--no-book", action="store_true", help="skip the book-style loop")
     args = parser.parse_args()  # fmt: skip
     with_torch = not args.no_torch and torch_available()
-    torch_default_threads = None
-    if with_torch:  # before any set_num_threads
-        import torch
-
-        torch_default_threads = torch.get_num_threads()
     describe_environment()
     start = time.perf_counter()
     if args.problem in ("small", "all"):
@@ -498,7 +487,7 @@ def main() -> None:
         small_problem(rounds, args.quick, with_torch, not args.no_book)
     if args.problem in ("large", "all"):
         rounds = args.rounds or (3 if args.quick else 8)
-        large_problem(rounds, args.quick, torch_default_threads, args.large_threads)
+        large_problem(rounds, args.quick, with_torch, args.large_threads)
     print(f"\ntotal {time.perf_counter() - start:.0f} s; {load_average()}")
 
 
