@@ -2,7 +2,8 @@
 
 import hydra
 
-from nnlab import app, cli
+from nnlab import cli
+from nnlab.cli import app
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from nnlab import sweep_state
+from nnlab.run.sweep import SweepFolder
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,7 @@ def timed_sweep(folder: Path, overrides: list[str], tracking: str, jobs: int) ->
     label = " ".join(overrides)
     if proc.returncode != 0:
         raise SystemExit(f"{label} tracking={tracking} failed ({proc.returncode}):\n{proc.stderr}")
-    results = sweep_state.read_jobs(sweep)
+    results = [folder.info() for folder in SweepFolder(sweep).runs()]
     statuses = sorted({result.status for result in results})
     if len(results) != jobs or statuses != ["FINISHED"]:
         raise SystemExit(f"{label} tracking={tracking}: {len(results)} jobs recorded, {statuses}")

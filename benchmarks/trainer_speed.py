@@ -31,7 +31,8 @@ import numpy as np
 from harness import load_average
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from nnlab import data, nn, optim, provenance, schedules, train
+from nnlab import data, nn, optim, schedules, train
+from nnlab.run import provenance
 
 SMALL_SIZES = [2, 64, 3]
 LARGE_SIZES = [2, 512, 512, 3]

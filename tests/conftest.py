@@ -7,7 +7,7 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
 
 
-# --- end-to-end runs of run.py (tests/test_run.py, tests/tracking/) ---------------------------
+# --- end-to-end runs of run.py (tests/test_run.py, tests/track/) ------------------------------
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,5 @@
 """The numerics never import the tracker or plotting; the training process never imports MLflow
-or matplotlib (the tracking worker does: a training process computes a run's decision regions
-and the worker draws them)."""
+or matplotlib (the tracking worker does: it mirrors the run folders and draws their figures)."""
 
 import subprocess
 import sys
@@ -15,7 +14,10 @@ PROBE = "import sys, {modules}; print(sorted(m for m in {banned} if m in sys.mod
     [
         ("nnlab.nn, nnlab.optim, nnlab.schedules, nnlab.data", ("mlflow", "matplotlib", "hydra")),
         ("nnlab.train", ("mlflow", "matplotlib", "hydra")),
-        ("nnlab.app, nnlab.sweep, nnlab.cli, nnlab.viz.regions", ("mlflow", "matplotlib")),
+        (
+            "nnlab.cli.app, nnlab.cli.sweeper, nnlab.run.folder, nnlab.viz.regions",
+            ("mlflow", "matplotlib"),
+        ),
     ],
 )
 def test_imports_stay_on_their_side(modules, banned):

@@ -3,7 +3,7 @@ back with ``MlflowClient``. What a sweep records (runs, params, tags, metrics, a
 parent run and its report), reproducibility from the seed, one-line configuration errors, the
 ``none`` tracking backend and an unreachable tracking server.
 
-Failed, diverged and interrupted runs and resuming are in ``tests/tracking/``.
+Failed, diverged and interrupted runs, resuming and syncing are in ``tests/track/``.
 """
 
 import csv
@@ -19,7 +19,7 @@ import pytest
 import yaml
 from support import e2e
 
-from nnlab.runspec import flatten
+from nnlab.run.schema import flatten
 
 EPOCHS = 40
 HISTORY_COLUMNS = {"epoch", *e2e.PER_EPOCH_METRICS}

@@ -5,14 +5,13 @@ whose recorded history was tampered with."""
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import pytest
 from support import e2e
 
 from nnlab import reproduce
-from nnlab.artifacts import read_history
 from nnlab.paths import REPO_ROOT
+from nnlab.run.folder import RunFolder
 
 EPOCHS = 15
 STUDIES = {
@@ -137,24 +136,31 @@ def test_reproduce_matches_and_catches_a_tampered_history(tmp_path, store, run_s
     )
     assert proc.returncode == 0, proc.stderr
     (run,) = e2e.child_runs(e2e.all_runs(store))
+    folder = e2e.job_folder(tmp_path / "sweep", 0)
     # the tree may hold uncommitted work while developing: --force skips the provenance check,
     # which test_reproduce_refuses_other_code covers
-    matched = reproduce_command(run.info.run_id, store, "--force")
-    assert matched.returncode == 0, matched.stdout + matched.stderr
-    assert "reproduced exactly: 7 metrics x 30 epochs" in matched.stdout
+    for which in (run.info.run_id, str(folder)):
+        matched = reproduce_command(which, store, "--force")
+        assert matched.returncode == 0, matched.stdout + matched.stderr
+        assert "reproduced exactly: 7 metrics x 30 epochs" in matched.stdout
 
-    artifact = Path(unquote(urlparse(run.info.artifact_uri).path)) / "history.csv"
-    lines = artifact.read_text().splitlines()
+    history = folder / "history.csv"
+    lines = history.read_text().splitlines()
     header = lines[0].split(",")
     row = lines[12].split(",")
     column = header.index("val/accuracy")
     row[column] = repr(float(row[column]) + 1e-12)
     lines[12] = ",".join(row)
-    artifact.write_text("\n".join(lines) + "\n")
+    history.write_text("\n".join(lines) + "\n")
     differs = reproduce_command(run.info.run_id, store, "--force")
     assert differs.returncode == 1
     assert differs.stdout.startswith("DIFFERS: val/accuracy at epoch 11:")
-    assert read_history(artifact).metrics["val/accuracy"][11] == float(row[column])
+    assert RunFolder(folder).history().metrics["val/accuracy"][11] == float(row[column])
+
+    # with the folder gone, the run's copy in the store is read (untouched)
+    folder.rename(tmp_path / "elsewhere")
+    matched = reproduce_command(run.info.run_id, store, "--force")
+    assert matched.returncode == 0, matched.stdout + matched.stderr
 
 
 def test_reproduce_refuses_other_code(monkeypatch):
@@ -169,9 +175,9 @@ def test_reproduce_refuses_other_code(monkeypatch):
              "nnlab.git_dirty": "true"}  # fmt: skip
     differences = reproduce.provenance_differences(other)
     assert differences == [
-        "git commit fff000 (this checkout is at abc123def456)",
-        "uncommitted changes in its tree",
-        "numpy 2.3.0 (here 2.4.6)",
+        "it was recorded at git commit fff000, this checkout is at abc123def456",
+        "it was recorded from a tree with uncommitted changes",
+        "it was recorded with numpy 2.3.0 (here 2.4.6)",
     ]
 
 

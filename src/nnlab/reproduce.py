@@ -1,12 +1,15 @@
-"""``python -m nnlab.reproduce <run_id>``: train a logged run again from its recorded config and
+"""``python -m nnlab.reproduce <run>``: train a recorded run again from its ``config.yaml`` and
 check that every metric of every epoch comes out exactly as recorded in its ``history.csv``.
 
-    python -m nnlab.reproduce 3f2a...      # exit 0: bit-for-bit; 1: the first difference
+    python -m nnlab.reproduce 3f2a...            # a run id: exit 0 bit-for-bit, 1 if not
+    python -m nnlab.reproduce multirun/2026-11-25_10-00-00/0_optimizer=sgd   # a run folder
     python -m nnlab.reproduce 3f2a... --force
 
-Numbers are only comparable with the same code and libraries, so a run recorded at another git
-commit, from a dirty tree, or with other Python/NumPy versions is refused (exit 2, saying what
-differs) unless ``--force`` is given.
+``<run>`` is a run folder, or an MLflow run id whose folder is read where it was recorded (or
+downloaded from the run's artifacts). A stored run is untrusted input: its config is read into
+nnlab's schema, and only nnlab's own callbacks are rebuilt from it. Numbers are only comparable
+with the same code and libraries, so a run recorded at another git commit, from a dirty tree,
+or with other Python/NumPy versions is refused (exit 2, saying what differs) unless ``--force``.
 """
 
 import argparse
@@ -17,51 +20,55 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from nnlab import provenance
 from nnlab.paths import REPO_ROOT
+from nnlab.run import provenance, schema
+from nnlab.run.folder import RunFolder
+from nnlab.run.job import build
 from nnlab.train import History
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from nnlab.report.rebuild import config_from_params
-    from nnlab.tracking import query
-
-    client = query.client_for(args.uri)
     with tempfile.TemporaryDirectory() as scratch:
+        folder = RunFolder(args.run)
         try:
-            (record,) = query.load_records(client, [args.run_id], Path(scratch))
-        except LookupError as error:
+            if not folder.exists():
+                from nnlab.track.query import client_for, run_folder
+
+                folder = run_folder(client_for(args.uri), args.run, Path(scratch))
+            info, recorded = folder.info(), folder.history()
+            settings = schema.load(folder.config())
+        except (LookupError, ValueError, OSError) as error:
             return _fail(str(error))
-    if record.history is None:
-        return _fail(f"run {args.run_id} has no history.csv to compare with")
-    differences = provenance_differences(record.tags)
+    if not len(recorded):
+        return _fail(f"run {args.run} has no history to compare with")
+    differences = provenance_differences(info.tags)
     if differences and not args.force:
         return _fail(
-            f"run {args.run_id} was recorded with {'; '.join(differences)}: its numbers need not "
-            "match; pass --force to re-run anyway"
+            f"run {args.run} cannot be compared bit for bit: {'; '.join(differences)}; pass "
+            "--force to re-run anyway"
         )
     for difference in differences:
         print(f"warning: {difference}", file=sys.stderr)
-    settings = config_from_params(record.params)
     history = retrain(settings)
-    mismatch = first_difference(record.history, history)
+    mismatch = first_difference(recorded, history)
     if mismatch is not None:
         print(f"DIFFERS: {mismatch}")
         return 1
-    metrics = len(record.history.metrics)
-    print(f"reproduced exactly: {metrics} metrics x {len(history)} epochs of run {args.run_id}")
+    print(f"reproduced exactly: {len(recorded.metrics)} metrics x {len(history)} epochs of run "
+          f"{args.run}")  # fmt: skip
     return 0
 
 
-def retrain(settings) -> History:
-    """Train the run ``settings`` describe, as the harness did, without tracking it."""
-    from hydra.utils import instantiate
-
-    from nnlab.build import build
-
+def retrain(settings: schema.Config) -> History:
+    """Train the run ``settings`` describe, as the harness did, without recording it."""
     job = build(settings)
-    callbacks = [instantiate(node) for node in settings.callbacks.values()]
+    callbacks = [
+        schema.TRUSTED_CALLBACKS[node["_target_"]](
+            **{k: v for k, v in node.items() if k != "_target_"}
+        )
+        for node in settings.callbacks.values()
+    ]
     with threadpool_limits(settings.trainer.blas_threads):
         return job.run(callbacks)
 
@@ -72,17 +79,18 @@ def provenance_differences(tags: dict[str, str]) -> list[str]:
     recorded = tags.get(provenance.COMMIT_TAG, "unknown")
     commit, dirty = provenance.git_state(REPO_ROOT)
     if recorded != commit:
-        found.append(f"git commit {recorded[:12]} (this checkout is at {commit[:12]})")
+        found.append(f"it was recorded at git commit {recorded[:12]}, this checkout is at "
+                     f"{commit[:12]}")  # fmt: skip
     if tags.get(provenance.DIRTY_TAG) == "true":
-        found.append("uncommitted changes in its tree")
+        found.append("it was recorded from a tree with uncommitted changes")
     if dirty:
-        found.append("uncommitted changes here")
+        found.append("this checkout has uncommitted changes")
     current = provenance.versions()
     for key, value in tags.items():
         if key.startswith(provenance.VERSION_TAG):
             name = key.removeprefix(provenance.VERSION_TAG)
             if name in current and current[name] != value:
-                found.append(f"{name} {value} (here {current[name]})")
+                found.append(f"it was recorded with {name} {value} (here {current[name]})")
     return found
 
 
@@ -106,9 +114,9 @@ def first_difference(recorded: History, reproduced: History) -> str | None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m nnlab.reproduce",
-        description="Re-run a logged run from its recorded config and compare every metric.",
+        description="Re-run a recorded run from its config and compare every metric.",
     )
-    parser.add_argument("run_id")
+    parser.add_argument("run", help="a run folder, or an MLflow run id")
     parser.add_argument("--uri", help="tracking URI (default: $MLFLOW_TRACKING_URI or mlruns/)")
     parser.add_argument(
         "--force", action="store_true", help="re-run even if the code or versions differ"

@@ -1,51 +1,38 @@
-"""``python -m nnlab.sync <folder>``: send to the tracking store what runs could not send while
-it was unreachable (their ``unsent/`` outboxes, see ``nnlab.tracking.outbox``), as the same
-runs. ``<folder>`` is a run's folder, a sweep's folder or any folder holding them; the runs are
-sent first, then the sweeps' ends. A sync that fails half-way can be repeated: what was sent is
-counted and not sent again.
+"""``python -m nnlab.sync <folder>...``: send to the tracking store whatever of the runs recorded
+in these folders it does not have yet, as the same runs (``nnlab.track.mirror``). A folder is a
+run's, a sweep's, or any folder holding them. Runs whose process is gone while their record says
+RUNNING are closed FAILED ("process lost"). Syncing again sends nothing twice.
+
+Exit status 0 when everything is in the store, 1 when some of it could not be sent (the lines
+on stderr say which and why).
 """
 
 import argparse
 import sys
 from pathlib import Path
 
-from nnlab.sweep_state import FOLDER as SWEEP_FOLDER
-from nnlab.tracking.outbox import FILE as OUTBOX_FILE
-from nnlab.tracking.outbox import FOLDER as OUTBOX_FOLDER
-from nnlab.tracking.outbox import Channel, Outbox
-
-
-def outboxes(folder: Path) -> list[Path]:
-    """The outbox folders under ``folder``: runs' first, then sweeps' (in ``.nnlab/``)."""
-    found = sorted(path.parent.parent for path in folder.rglob(f"{OUTBOX_FOLDER}/{OUTBOX_FILE}"))
-    return sorted(found, key=lambda path: path.name == SWEEP_FOLDER)
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nnlab.sync", description=__doc__)
     parser.add_argument("folders", nargs="+", type=Path, help="run or sweep folders")
     args = parser.parse_args(argv)
-    pending = [path for folder in args.folders for path in outboxes(folder)]
-    sent = 0
-    for path in pending:
-        outbox = Outbox(path)
-        operations = outbox.operations()
-        unsent = operations[outbox.sent_count() :]
-        if not unsent:
-            continue
-        try:
-            channel = Channel.from_outbox(outbox, operations[0])
-            count = channel.replay(unsent)
-        except Exception as error:  # noqa: BLE001 - the store is still unreachable: say so
-            print(f"error: could not send {outbox.folder}: {type(error).__name__}: {error}",
-                  file=sys.stderr)  # fmt: skip
-            return 1
-        print(f"sent {count} operations of {channel.spec.name} (run {channel.run_id}) "
-              f"to {channel.uri}")  # fmt: skip
-        sent += 1
-    if not sent:
+    missing = [str(folder) for folder in args.folders if not folder.is_dir()]
+    if missing:
+        print(f"error: no such folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    from nnlab.track.mirror import Mirror
+
+    mirror = Mirror()
+    for folder in args.folders:
+        mirror.watch(folder)
+    mirror.step(final=True)
+    for target in mirror.sent:
+        print(f"sent {target.path} (run {target.run_id})")
+    for note in mirror.notes.values():
+        print(f"error: {note}", file=sys.stderr)
+    if not mirror.sent and not mirror.notes:
         print("nothing to send")
-    return 0
+    return 1 if mirror.notes else 0
 
 
 if __name__ == "__main__":

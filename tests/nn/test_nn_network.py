@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from gradcheck import assert_gradient, away_from_zero, reference_sigmoid, reference_softmax
+from support.errors import raises_exactly
 
 from nnlab.nn import Network, mlp
 from nnlab.nn.activations import ReLU, Sigmoid, Tanh
@@ -217,11 +218,11 @@ def test_same_seed_same_network():
     assert not np.array_equal(a.params["dense1.weights"], c.params["dense1.weights"])
 
 
-def test_network_must_start_with_dense(rng):
-    with pytest.raises(ValueError, match="must start with a Dense layer"):
-        Network([ReLU()], SoftmaxCrossEntropy(), CategoricalAccuracy())
-    with pytest.raises(ValueError, match="must start with a Dense layer"):
-        Network([], SoftmaxCrossEntropy(), CategoricalAccuracy())
+def test_network_must_start_with_a_layer_with_parameters(rng):
+    message = "a network must start with a layer with parameters, such as Dense"
+    for layers in ([ReLU()], [Dropout(0.5, rng=rng), Dense(2, 3, rng=rng)], []):
+        with raises_exactly(message):
+            Network(layers, SoftmaxCrossEntropy(), CategoricalAccuracy())
 
 
 # --- float32 -------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from optimcheck import max_abs_diff
+from optimcheck import make_params, max_abs_diff
 
 from nnlab import schedules
 from nnlab.optim import RULES, adagrad, adam, apply_updates, rmsprop, sgd
@@ -16,14 +16,6 @@ CASES = {
     "adam": (lambda: adam(), 0.05),
 }
 ALL = pytest.mark.parametrize("name", list(CASES))
-
-
-def make_params(rng, dtype=np.float64):
-    return {
-        "dense1.weights": rng.normal(0.0, 2.0, size=(3, 4)).astype(dtype),
-        "dense1.biases": rng.normal(0.0, 2.0, size=(1, 4)).astype(dtype),
-        "dense2.weights": rng.normal(0.0, 2.0, size=(4,)).astype(dtype),
-    }
 
 
 def quadratic_grads(params, centre):

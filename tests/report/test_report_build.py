@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from nnlab import artifacts, build
-from nnlab.report.build import differing_params, run_labels, short_names, write_report
-from nnlab.report.rebuild import config_from_params
-from nnlab.report.records import RunRecord
+from nnlab.report.comparison import differing_params, run_labels, short_names, write_report
+from nnlab.report.runs import RunRecord
+from nnlab.run import schema
+from nnlab.run.folder import RunFolder
+from nnlab.run.job import build
 from nnlab.train import History
 
 BASE = {
@@ -79,9 +80,17 @@ def record(
             values[key.replace("__", ".")] = value
     values = {key: value for key, value in values.items() if value is not None}
     curve = history(final_loss, final_accuracy, epochs)
-    tags = {"nnlab.error": error} if error else {}
-    kept = curve if curves else None
-    return RunRecord(run_id, f"job {run_id}", status, values, tags, curve.summary(), kept)
+    return RunRecord(
+        name=f"job {run_id}",
+        status=status,
+        outcome="completed" if status == "FINISHED" else status.lower(),
+        reason=error,
+        params=values,
+        summary=curve.summary(),
+        history=curve if curves else None,
+        folder=None,
+        run_id=run_id,
+    )
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -188,7 +197,7 @@ def test_accuracy_objectives_sort_highest_first(tmp_path):
 
 def test_skipped_runs_are_counted(tmp_path):
     runs = [record("a", 0.5, curves=False), record("b", 0.4, changes=ADAM, curves=False)]
-    runs[0].extra["skipped"] = True
+    runs[0].skipped = True
     text = write_report(runs, tmp_path, title="demo", objective="val/loss").read_text()
     assert "1 finished, 1 skipped (reused earlier runs), 0 failed, 0 killed" in text
     assert "FINISHED (reused)" in text
@@ -266,22 +275,27 @@ def test_failed_seed_is_left_out_of_its_group(tmp_path):
     assert float(group["val/loss_final_std"]) == pytest.approx(np.std([0.5, 0.6], ddof=1))
 
 
+def saved_run(folder: Path, dataset: str, hidden: list[int]) -> RunRecord:
+    """A run folder holding a config and the initial weights of the network it builds."""
+    config = {
+        "dataset": {"name": dataset, "samples": 20, "validation_samples": 20},
+        "model": {"hidden": hidden},
+        "optimizer": {"name": "sgd", "learning_rate": 1.0},
+        "schedule": {"name": "constant"},
+        "trainer": {"epochs": 20},
+    }
+    run = RunFolder(folder)
+    folder.mkdir()
+    run.write_config(config)
+    run.write_weights(build(schema.load(config)).network.params)
+    summary = history(0.5, 0.7).summary()
+    params = schema.flatten(config)
+    return RunRecord(folder.name, "FINISHED", "completed", None, params, summary, None, run)
+
+
 def test_decision_regions_of_saved_networks(tmp_path):
-    runs = []
-    for hidden in ("[4]", "[6]"):
-        params = {**BASE, "model.hidden": hidden, "dataset.samples": "20"}
-        job = build.build(config_from_params(params))
-        weights = artifacts.write_weights(job.network.params, tmp_path / f"w{hidden[1]}.npz")
-        curve = history(0.5, 0.7)
-        summary = curve.summary()
-        runs.append(
-            RunRecord(f"run{hidden}", "job", "FINISHED", params, {}, summary, None, weights)
-        )
-    sine = {**BASE, "dataset.name": "sine", "dataset.samples": "20", "model.hidden": "[4]"}
-    job = build.build(config_from_params(sine))
-    weights = artifacts.write_weights(job.network.params, tmp_path / "sine.npz")
-    curve = history(0.1, 0.7)
-    runs.append(RunRecord("sine", "job", "FINISHED", sine, {}, curve.summary(), None, weights))
+    runs = [saved_run(tmp_path / f"run{n}", "spiral", [n]) for n in (4, 6)]
+    runs.append(saved_run(tmp_path / "sine", "sine", [4]))
     out = tmp_path / "report"
     text = write_report(runs, out, title="regions", objective="val/loss").read_text()
     assert "![decision regions](decision_regions.png)" in text

@@ -9,8 +9,8 @@ import optuna
 import pytest
 
 from nnlab import data, nn, optim, schedules, train
-from nnlab.config import SearchSettings
-from nnlab.search.pruning import OptunaPruning
+from nnlab.run.schema import SearchSettings
+from nnlab.search import OptunaPruning
 from nnlab.train import Pruned
 
 MEDIAN = {"_target_": "optuna.pruners.MedianPruner", "n_startup_trials": 1}
@@ -127,3 +127,15 @@ def test_an_unknown_trial_is_named_at_the_first_report(study):
     callback = OptunaPruning(settings, "val/loss")
     with pytest.raises(ValueError, match="search.trial=99: no such trial"):
         callback.on_epoch_end(1, {"val/loss": 0.4})
+
+
+def test_a_stored_pruner_may_only_be_one_of_optunas(study, tmp_path):
+    """The trial attribute is stored data: a forged one naming any other callable is refused
+    before anything is called."""
+    marker = tmp_path / "called"
+    forged = {"_target_": "pathlib.Path.touch", "self": str(marker)}
+    _, callback = pruning(study, pruner=forged, every=1)
+    callback.on_epoch_end(0, {"val/loss": 1.0})  # not due yet
+    with pytest.raises(ValueError, match="'pathlib.Path.touch' is not a pruner"):
+        callback.on_epoch_end(1, {"val/loss": 1.0})
+    assert not marker.exists()

@@ -11,9 +11,14 @@ from matplotlib.image import imread
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState
 
-from nnlab.report.build import write_report
-from nnlab.report.records import RunRecord
-from nnlab.report.search import HISTORY, IMPORTANCES, PARAMS, write_search_report
+from hydra_plugins.nnlab_optuna_sweeper._report import (
+    HISTORY,
+    IMPORTANCES,
+    PARAMS,
+    write_search_report,
+)
+from nnlab.report.comparison import write_report
+from nnlab.report.runs import RunRecord
 
 
 @pytest.fixture(autouse=True)
@@ -123,11 +128,10 @@ def test_a_password_in_the_storage_url_is_not_shown(tmp_path, monkeypatch):
 
 
 def _record(run_id: str, status: str, outcome: str | None, final: float) -> RunRecord:
-    tags = {"nnlab.outcome": outcome} if outcome else {}
     summary = {"val/loss_final": final, "val/loss_best": final, "val/loss_best_epoch": 9.0}
     params = {"optimizer.learning_rate": run_id[-1], "objective": "val/loss"}
-    return RunRecord(run_id, f"optimizer.learning_rate={run_id[-1]}", status, params, tags,
-                     summary, None)  # fmt: skip
+    return RunRecord(f"optimizer.learning_rate={run_id[-1]}", status, outcome or status.lower(),
+                     None, params, summary, None, None, run_id)  # fmt: skip
 
 
 def test_pruned_runs_show_as_pruned_and_rank_after_finished_ones(tmp_path):

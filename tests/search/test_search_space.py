@@ -15,8 +15,8 @@ from hydra_plugins.nnlab_optuna_sweeper._search import (
     outcome,
     parse_space,
 )
-from nnlab.config import ConfigError
-from nnlab.sweep_state import JobResult
+from nnlab.run.folder import RunInfo
+from nnlab.run.schema import ConfigError
 
 
 def test_intervals_are_floats_unless_cast_to_int_and_log_when_tagged():
@@ -114,8 +114,13 @@ def test_study_digest_follows_the_space_and_what_trials_measure_only():
     assert digest(space, {"trainer.epochs": "trainer.epochs=61"}) != base
 
 
-def _job(status: str, objective: float | None) -> JobResult:
-    return JobResult(num=0, name="x", status=status, objective=objective)
+def _job(status: str, objective: float | None) -> RunInfo:
+    """A trial's run record: PRUNED is FINISHED with outcome ``pruned``, as the job writes it."""
+    summary = {} if objective is None else {"val/loss_final": objective}
+    pruned = status == "PRUNED"
+    return RunInfo(uid="u", name="x", process={}, started=0.0, epochs=1, summary=summary,
+                   status="FINISHED" if pruned else status,
+                   outcome="pruned" if pruned else "completed")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -131,13 +136,13 @@ def _job(status: str, objective: float | None) -> JobResult:
     ],
 )
 def test_job_outcomes_become_trial_states(status, objective, state, value):
-    found_state, found_value = outcome(_job(status, objective), JobReturn())
+    found_state, found_value = outcome(_job(status, objective), JobReturn(), "val/loss")
     assert found_state == state
     assert found_value == pytest.approx(value, nan_ok=True)
 
 
 def test_a_job_without_an_outcome_file_falls_back_on_its_return_value():
     done = JobReturn(status=JobStatus.COMPLETED, _return_value=0.75)
-    assert outcome(None, done) == (TrialState.COMPLETE, 0.75)
+    assert outcome(None, done, "val/loss") == (TrialState.COMPLETE, 0.75)
     crashed = JobReturn(status=JobStatus.FAILED, _return_value=RuntimeError("boom"))
-    assert outcome(None, crashed)[0] == TrialState.FAIL
+    assert outcome(None, crashed, "val/loss")[0] == TrialState.FAIL

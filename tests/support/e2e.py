@@ -14,7 +14,7 @@ from pathlib import Path
 from mlflow.entities import ViewType  # noqa: TID251 - tests read the store back
 from mlflow.tracking import MlflowClient  # noqa: TID251
 
-from nnlab.tracking.uri import sqlite_path
+from nnlab.track.uri import sqlite_path
 
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # quiet downloads
 

@@ -31,14 +31,15 @@ from optuna.distributions import (
 )
 from optuna.trial import TrialState
 
-from nnlab import build, sweep_state
-from nnlab.config import ConfigError
-from nnlab.config import settings as to_settings
-from nnlab.errors import USAGE_ERRORS, describe, exit_with
+from hydra_plugins.nnlab_optuna_sweeper import RUN_ATTR, shown
+from nnlab.cli.errors import exit_with
 from nnlab.paths import REPO_ROOT
-from nnlab.search import PRUNER_ATTR, RUN_ATTR, shown
-from nnlab.tracking.uri import sqlite_path
-from nnlab.train.callbacks import higher_is_better
+from nnlab.run.folder import RunInfo
+from nnlab.run.schema import ConfigError
+from nnlab.run.sweep import SweepFolder
+from nnlab.search import PRUNER_ATTR
+from nnlab.track.uri import sqlite_path
+from nnlab.train.metrics import higher_is_better, summary_key
 
 # overrides each trial gets from the search (left out of job folder names)
 SEARCH_KEYS = ("search.storage", "search.study", "search.trial", "search.prune_every")
@@ -154,7 +155,7 @@ class Search:
     def __init__(self, sweeper) -> None:
         self.sweeper = sweeper
         self.config = config = sweeper.config
-        settings = sweeper.settings
+        settings = sweeper.search_settings
         self.quiet = bool(config.get("quiet"))
         self.objective = str(config.objective)
         self.sweep_dir = Path(config.hydra.sweep.dir)
@@ -185,17 +186,12 @@ class Search:
     def _check_bounds(self) -> None:
         """Compose and build the job at the low and at the high end of every parameter (first
         and last choice), so a bound the trainer refuses stops the search before it starts."""
-        loader = self.sweeper.hydra_context.config_loader
         for end, pick in (("low", 0), ("high", -1)):
             overrides = [
                 f"{key}={format_value(_bound(dist, pick))}" for key, dist in self.space.items()
             ]
-            overrides += list(self.fixed.values())
-            try:
-                build.build(to_settings(loader.load_sweep_config(self.config, overrides)))
-            except USAGE_ERRORS as error:
-                message = describe(error, overrides)
-                exit_with(f"{message} (at the {end} end of the search space)", 2)
+            self.sweeper.check(overrides + list(self.fixed.values()),
+                               f"at the {end} end of the search space")  # fmt: skip
 
     def run(self) -> None:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -244,7 +240,8 @@ class Search:
         return config
 
     def _trials(self, study: optuna.Study) -> None:
-        job_num = _next_job(self.sweep_dir)
+        sweep = SweepFolder(self.sweep_dir)
+        job_num = max((folder.info().job + 1 for folder in sweep.runs()), default=0)
         failed = 0
         while (missing := self.n_trials - _count(study, DONE)) > 0:
             if failed >= self.n_trials:
@@ -267,12 +264,15 @@ class Search:
                 for trial in trials:  # interrupted: do not leave them RUNNING in the study
                     study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
                 raise
-            results = {r.num: r for r in sweep_state.read_jobs(self.sweep_dir)}
+            # the tracker mirrors the trials' runs now, so each trial can name its run
+            ids = self.sweeper.worker.flush()["runs"] if self.sweeper.worker else {}
+            runs = {folder.info().job: folder for folder in sweep.runs()}
             for index, (trial, ret) in enumerate(zip(trials, returns, strict=True)):
-                result = results.get(job_num + index)
-                if result is not None and result.run_id:
-                    trial.set_user_attr(RUN_ATTR, result.run_id)
-                state, value = outcome(result, ret)
+                folder = runs.get(job_num + index)
+                if folder is not None and ids.get(str(folder.path)):
+                    trial.set_user_attr(RUN_ATTR, ids[str(folder.path)])
+                info = folder.info() if folder is not None else None
+                state, value = outcome(info, ret, self.objective)
                 failed = failed + 1 if state == TrialState.FAIL else 0
                 if state == TrialState.COMPLETE:
                     study.tell(trial, value)
@@ -333,18 +333,17 @@ class Search:
                 )
 
 
-def outcome(result: sweep_state.JobResult | None, ret: JobReturn) -> tuple[TrialState, float]:
-    """How a trial ended, from its job's outcome file (or, if the job wrote none, from what
-    the launcher returned): ``(state, objective)``."""
-    if result is None:
+def outcome(info: RunInfo | None, ret: JobReturn, objective: str) -> tuple[TrialState, float]:
+    """How a trial ended, from its run's record (or, if the job wrote none, from what the
+    launcher returned): ``(state, objective)``."""
+    if info is None:
         value = ret._return_value if ret.status == JobStatus.COMPLETED else None
-        status = "FINISHED"
-    else:
-        value, status = result.objective, result.status
-    if status == "PRUNED":
+    elif info.outcome == "pruned":
         return TrialState.PRUNED, math.nan
-    if status in ("FAILED", "KILLED", "RUNNING"):
+    elif info.status not in ("FINISHED", "SKIPPED"):
         return TrialState.FAIL, math.nan
+    else:
+        value = info.summary.get(summary_key(objective, "final"))
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -362,12 +361,6 @@ def _bound(dist: BaseDistribution, pick: int):
 
 def _count(study: optuna.Study, states) -> int:
     return len(study.get_trials(deepcopy=False, states=states))
-
-
-def _next_job(sweep_dir: Path) -> int:
-    """The first job number not used in the sweep folder (a re-run into the same folder
-    continues after the earlier jobs rather than overwriting their outcomes)."""
-    return max((r.num + 1 for r in sweep_state.read_jobs(sweep_dir)), default=0)
 
 
 def _create_parent(storage: str) -> None:

@@ -1,8 +1,9 @@
 """Layers with parameters or randomness: ``Dense`` and ``Dropout``.
 
 Every layer has ``forward(x, training) -> y`` and ``backward(dy) -> dx``; a layer with parameters
-also has ``params()`` and ``grads()``, dicts of arrays that keep their identity for the layer's
-life (optimizers update ``params()`` in place and read ``grads()`` after ``backward``).
+is a ``Trainable`` (``nnlab.nn.trainable``): ``params()`` and ``grads()`` are dicts of arrays that
+keep their identity for the layer's life (optimizers update ``params()`` in place and read
+``grads()`` after ``backward``).
 """
 
 import numpy as np
@@ -10,9 +11,10 @@ import numpy as np
 from nnlab.checks import in_range, positive_int
 from nnlab.nn import init as initializers
 from nnlab.nn.buffers import Scratch
+from nnlab.nn.trainable import Trainable
 
 
-class Dense:
+class Dense(Trainable):
     r"""Fully connected layer ``y = x W + b`` with optional L1/L2 penalties.
 
     Shapes: ``x (n, i)``, ``W (i, o)``, ``b (o,)``. With upstream gradient ``g = dL/dy``:
@@ -22,7 +24,13 @@ class Dense:
 
     Regularisation adds ``R = l1_w * sum|W| + l2_w * sum W^2 + l1_b * sum|b| + l2_b * sum b^2``
     to the loss, so ``dR/dW = l1_w * sign(W) + 2 * l2_w * W`` (likewise for ``b``).
+
+    ``weights``, ``biases``, ``dweights`` and ``dbiases`` are bound once: ``layer.weights = W``
+    raises, ``layer.weights[...] = W`` copies ``W`` in (see ``nnlab.nn.trainable``).
     """
+
+    kind = "dense"
+    parameters = {"weights": "dweights", "biases": "dbiases"}
 
     def __init__(
         self,
@@ -58,34 +66,28 @@ class Dense:
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         self._inputs = x
-        out = self._outputs.get((x.shape[0], self.biases.shape[0]))
-        np.matmul(x, self.weights, out=out)
-        out += self.biases
+        out = self._outputs.get((x.shape[0], self._biases.shape[0]))
+        np.matmul(x, self._weights, out=out)
+        out += self._biases
         return out
 
     def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        np.matmul(self._inputs.T, dy, out=self.dweights)
-        np.matmul(self._ones_for(dy.shape[0]), dy, out=self.dbiases)
+        np.matmul(self._inputs.T, dy, out=self._dweights)
+        np.matmul(self._ones_for(dy.shape[0]), dy, out=self._dbiases)
         if self.regularized:
             self._add_penalty_gradients()
         if not need_dx:
             return None
         dx = self._dinputs.get(self._inputs.shape)
-        np.copyto(self._weights_t, self.weights.T)
+        np.copyto(self._weights_t, self._weights.T)
         np.matmul(dy, self._weights_t, out=dx)
         return dx
 
     def _ones_for(self, n: int) -> np.ndarray:
         ones = self._ones.get(n)
         if ones is None:
-            ones = self._ones[n] = np.ones(n, self.dbiases.dtype)
+            ones = self._ones[n] = np.ones(n, self._dbiases.dtype)
         return ones
-
-    def params(self) -> dict[str, np.ndarray]:
-        return {"weights": self.weights, "biases": self.biases}
-
-    def grads(self) -> dict[str, np.ndarray]:
-        return {"weights": self.dweights, "biases": self.dbiases}
 
     def regularization_loss(self) -> float:
         loss = 0.0
@@ -98,7 +100,7 @@ class Dense:
 
     def _add_penalty_gradients(self) -> None:
         for (value, l1, l2), grad in zip(
-            self._penalised(), (self.dweights, self.dbiases), strict=True
+            self._penalised(), (self._dweights, self._dbiases), strict=True
         ):
             if l1:
                 grad += l1 * np.sign(value)
@@ -107,8 +109,8 @@ class Dense:
 
     def _penalised(self):
         return (
-            (self.weights, self.weight_regularizer_l1, self.weight_regularizer_l2),
-            (self.biases, self.bias_regularizer_l1, self.bias_regularizer_l2),
+            (self._weights, self.weight_regularizer_l1, self.weight_regularizer_l2),
+            (self._biases, self.bias_regularizer_l1, self.bias_regularizer_l2),
         )
 
 

@@ -1,11 +1,32 @@
-"""Gradient update rules in the ``init`` / ``update`` shape (see ``nnlab.optim.base``)."""
+"""Gradient update rules in the ``init`` / ``update`` shape (see ``nnlab.optim.base``), the
+transforms they compose with (``chain``, ``clip_by_global_norm``, ``add_decayed_weights``) and
+``RULES``, every rule by name (``nnlab.optim.registry``).
 
-from nnlab.optim.adagrad import adagrad
-from nnlab.optim.adam import adam
+Every module of this package is imported here, so a rule registered in ``optim/<name>.py`` is
+in ``RULES`` and is ``nnlab.optim.<name>`` without this file naming it.
+"""
+
+import importlib
+import pkgutil
+
 from nnlab.optim.base import UpdateRule, apply_updates
-from nnlab.optim.rmsprop import rmsprop
-from nnlab.optim.sgd import sgd
+from nnlab.optim.chain import chain
+from nnlab.optim.clip import clip_by_global_norm
+from nnlab.optim.registry import RULES, hyperparameters, register
+from nnlab.optim.weight_decay import add_decayed_weights
 
-RULES = {"sgd": sgd, "adagrad": adagrad, "rmsprop": rmsprop, "adam": adam}
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+globals().update(RULES)
 
-__all__ = ["RULES", "UpdateRule", "adagrad", "adam", "apply_updates", "rmsprop", "sgd"]
+__all__ = [
+    "RULES",
+    "UpdateRule",
+    "add_decayed_weights",
+    "apply_updates",
+    "chain",
+    "clip_by_global_norm",
+    "hyperparameters",
+    "register",
+    *RULES,
+]

@@ -9,6 +9,7 @@ import numpy as np
 
 from nnlab.checks import in_range
 from nnlab.optim.base import Params, UpdateRule, zeros_like
+from nnlab.optim.registry import register
 
 
 class AdagradState(NamedTuple):
@@ -17,13 +18,16 @@ class AdagradState(NamedTuple):
     count: int
 
 
+@register
 def adagrad(epsilon: float = 1e-7) -> UpdateRule:
     in_range("epsilon", epsilon, 0.0, low_open=True)
 
     def init(params: Params) -> AdagradState:
         return AdagradState(zeros_like(params), zeros_like(params), 0)
 
-    def update(grads: Params, state: AdagradState, lr: float) -> tuple[Params, AdagradState]:
+    def update(
+        grads: Params, state: AdagradState, lr: float, params: Params | None = None
+    ) -> tuple[Params, AdagradState]:
         for key, grad in grads.items():
             cache, delta = state.cache[key], state.deltas[key]
             np.multiply(grad, grad, out=delta)

@@ -14,6 +14,7 @@ import numpy as np
 
 from nnlab.checks import in_range
 from nnlab.optim.base import Params, UpdateRule, zeros_like
+from nnlab.optim.registry import register
 
 
 class AdamState(NamedTuple):
@@ -24,6 +25,7 @@ class AdamState(NamedTuple):
     count: int
 
 
+@register
 def adam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> UpdateRule:
     in_range("beta_1", beta_1, 0.0, 1.0, high_open=True)
     in_range("beta_2", beta_2, 0.0, 1.0, high_open=True)
@@ -32,7 +34,9 @@ def adam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> U
     def init(params: Params) -> AdamState:
         return AdamState(*(zeros_like(params) for _ in range(4)), 0)
 
-    def update(grads: Params, state: AdamState, lr: float) -> tuple[Params, AdamState]:
+    def update(
+        grads: Params, state: AdamState, lr: float, params: Params | None = None
+    ) -> tuple[Params, AdamState]:
         t = state.count + 1
         first_correction = 1.0 - beta_1**t
         second_correction = 1.0 - beta_2**t

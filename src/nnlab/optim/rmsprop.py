@@ -9,6 +9,7 @@ import numpy as np
 
 from nnlab.checks import in_range
 from nnlab.optim.base import Params, UpdateRule, zeros_like
+from nnlab.optim.registry import register
 
 
 class RmspropState(NamedTuple):
@@ -17,6 +18,7 @@ class RmspropState(NamedTuple):
     count: int
 
 
+@register
 def rmsprop(rho: float = 0.9, epsilon: float = 1e-7) -> UpdateRule:
     in_range("rho", rho, 0.0, 1.0, high_open=True)
     in_range("epsilon", epsilon, 0.0, low_open=True)
@@ -24,7 +26,9 @@ def rmsprop(rho: float = 0.9, epsilon: float = 1e-7) -> UpdateRule:
     def init(params: Params) -> RmspropState:
         return RmspropState(zeros_like(params), zeros_like(params), 0)
 
-    def update(grads: Params, state: RmspropState, lr: float) -> tuple[Params, RmspropState]:
+    def update(
+        grads: Params, state: RmspropState, lr: float, params: Params | None = None
+    ) -> tuple[Params, RmspropState]:
         for key, grad in grads.items():
             cache, delta = state.cache[key], state.deltas[key]
             np.multiply(grad, grad, out=delta)

@@ -14,6 +14,7 @@ import numpy as np
 
 from nnlab.checks import in_range
 from nnlab.optim.base import Params, UpdateRule, zeros_like
+from nnlab.optim.registry import register
 
 
 class SgdState(NamedTuple):
@@ -22,13 +23,16 @@ class SgdState(NamedTuple):
     count: int
 
 
+@register
 def sgd(momentum: float = 0.0) -> UpdateRule:
     in_range("momentum", momentum, 0.0, 1.0, high_open=True)
 
     def init(params: Params) -> SgdState:
         return SgdState(zeros_like(params), zeros_like(params), 0)
 
-    def update(grads: Params, state: SgdState, lr: float) -> tuple[Params, SgdState]:
+    def update(
+        grads: Params, state: SgdState, lr: float, params: Params | None = None
+    ) -> tuple[Params, SgdState]:
         for key, grad in grads.items():
             velocity = state.velocity[key]
             if momentum:

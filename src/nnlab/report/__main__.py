@@ -1,59 +1,73 @@
 """``python -m nnlab.report``: the comparison report of a sweep, an experiment or some runs.
 
-    python -m nnlab.report --sweep 2026-11-25_10-00-00
+    python -m nnlab.report --sweep multirun/2026-11-25_10-00-00
     python -m nnlab.report --experiment nnlab --out reports/all
     python -m nnlab.report --runs 60f4c657... bdaaa504... --objective val/accuracy
 
-The report of a sweep goes to ``<sweep folder>/report`` when that folder is still there (else
-``reports/<sweep id>``) and is also logged to the sweep's parent run under ``report/``. The
-objective defaults to the one the runs were trained with (``val/loss`` if they disagree).
+A sweep is its folder, or its id (the folder's name) looked up in the tracking store. Its report
+goes to ``<sweep folder>/report`` when that folder is here (else ``reports/<sweep id>``) and, if
+the sweep was tracked, is logged to its parent run under ``report/``. The objective defaults to
+the one the runs were trained with (``val/loss`` if they disagree).
 """
 
 import argparse
 import sys
+from contextlib import nullcontext
 from pathlib import Path
+
+from nnlab.report.comparison import write_report
+from nnlab.report.runs import from_folder, from_store
+from nnlab.run.sweep import SweepFolder
+
+DEFAULT_OBJECTIVE = "val/loss"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from nnlab.report.store import report_runs
-    from nnlab.tracking import query, report_upload
-    from nnlab.tracking.uri import describe, resolve_uri
-
-    uri = resolve_uri(args.uri)
-    client = query.client_for(uri)
-    parent = None
+    sweep = SweepFolder(args.sweep) if args.sweep else None
+    uri, parent = args.uri, None  # where the report of a tracked sweep is logged, and to what
     try:
-        if args.sweep:
-            parent = query.sweep_parent(client, args.sweep)
-            run_ids = query.sweep_run_ids(client, parent)
-            title, out = f"sweep {args.sweep}", _sweep_out(parent.data.tags, args.sweep)
-        elif args.experiment:
-            run_ids = query.experiment_run_ids(client, args.experiment)
-            title, out = f"experiment {args.experiment}", Path("reports") / args.experiment
+        if sweep is not None and sweep.exists():
+            info = sweep.info()
+            title, out = f"sweep {info.id}", sweep.path / "report"
+            records = nullcontext([from_folder(folder, folder.mirrored_run_id())
+                                   for folder in sweep.runs()])  # fmt: skip
+            parent = sweep.mirrored_run_id()
+            uri = info.tracking["uri"] if info.tracking else None
         else:
-            run_ids = list(dict.fromkeys(args.runs))
-            title, out = f"{len(run_ids)} runs", Path("reports") / "runs"
+            from nnlab.track import query
+
+            client = query.client_for(args.uri)
+            if args.sweep:
+                found = query.sweep_parent(client, Path(args.sweep).name)
+                parent, run_ids = found.info.run_id, query.child_run_ids(client, found)
+                title, out = f"sweep {Path(args.sweep).name}", Path("reports") / args.sweep
+            elif args.experiment:
+                run_ids = query.experiment_run_ids(client, args.experiment)
+                title, out = f"experiment {args.experiment}", Path("reports") / args.experiment
+            else:
+                run_ids = list(dict.fromkeys(args.runs))
+                title, out = f"{len(run_ids)} runs", Path("reports") / "runs"
+            if not run_ids:
+                return _fail(f"{title} has no runs")
+            records = from_store(args.uri, run_ids)
+        out = Path(args.out) if args.out else out
+        with records as found:
+            objective = args.objective or _trained_objective(found)
+            report = write_report(found, out, title=title, objective=objective)
     except LookupError as error:
         return _fail(str(error))
-    if not run_ids:
-        return _fail(f"{title} has no runs in {describe(uri)}")
-    out = Path(args.out) if args.out else out
-    try:
-        report = report_runs(
-            uri, run_ids, out, title=title, objective=args.objective, sweep_id=args.sweep
-        )
-    except LookupError:
-        # each run is read once, by report_runs; only when that fails are the given runs
-        # checked, so that the message names every missing one
-        missing = report_upload.missing_runs(client, args.runs) if args.runs else []
-        if not missing:
-            raise
-        return _fail(f"no run {', '.join(missing)} in {describe(uri)}")
     if parent is not None:
-        report_upload.upload_report(client, parent.info.run_id, out)
+        from nnlab.track import query
+
+        query.client_for(uri).log_artifacts(parent, str(out), artifact_path="report")
     print(report)
     return 0
+
+
+def _trained_objective(records) -> str:
+    found = {record.params.get("objective") for record in records} - {None}
+    return found.pop() if len(found) == 1 else DEFAULT_OBJECTIVE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Write a comparison report (report.md, runs.csv, figures) of tracked runs.",
     )
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--sweep", metavar="ID", help="a sweep id (its folder's name)")
+    which.add_argument("--sweep", metavar="FOLDER|ID", help="a sweep's folder, or its id")
     which.add_argument("--experiment", metavar="NAME", help="every run of an MLflow experiment")
     which.add_argument("--runs", metavar="ID", nargs="+", help="these run ids")
     parser.add_argument("--uri", help="tracking URI (default: $MLFLOW_TRACKING_URI or mlruns/)")
@@ -72,13 +86,6 @@ def _parser() -> argparse.ArgumentParser:
         help="the metric runs are sorted by (default: the runs' own, else val/loss)",
     )
     return parser
-
-
-def _sweep_out(tags: dict[str, str], sweep_id: str) -> Path:
-    sweep_dir = tags.get("nnlab.sweep_dir")
-    if sweep_dir and Path(sweep_dir).is_dir():
-        return Path(sweep_dir) / "report"
-    return Path("reports") / sweep_id
 
 
 def _fail(message: str) -> int:

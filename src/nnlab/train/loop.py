@@ -14,7 +14,8 @@ from nnlab.data import Dataset
 from nnlab.nn import Network
 from nnlab.optim import UpdateRule, apply_updates
 from nnlab.schedules import Schedule
-from nnlab.train.callbacks import Callback, History
+from nnlab.train.callbacks import Callback
+from nnlab.train.history import History
 from nnlab.train.record import EpochRecorder
 
 
@@ -68,7 +69,7 @@ def fit(
                 data_loss = network.loss(xb, yb)
                 hits, count = accuracy.correct(head.predictions, yb)
                 network.backward()
-                deltas, state = rule.update(grads, state, lr)
+                deltas, state = rule.update(grads, state, lr, params)
                 apply_updates(params, deltas)
                 loss_sum += data_loss * len(xb)
                 correct += hits

@@ -21,7 +21,8 @@ from nnlab.data import Dataset
 from nnlab.nn import Network
 from nnlab.optim.base import Params
 from nnlab.schedules import Schedule
-from nnlab.train.callbacks import Callback, History
+from nnlab.train.callbacks import Callback
+from nnlab.train.history import History
 from nnlab.train.record import EpochRecorder
 
 Proposal = Callable[[Params, Params, float, np.random.Generator], None]

@@ -13,7 +13,8 @@ import numpy as np
 
 from nnlab.data import Dataset
 from nnlab.nn import Network
-from nnlab.train.callbacks import Callback, CallbackList, History, StopTraining
+from nnlab.train.callbacks import Callback, CallbackList, StopTraining
+from nnlab.train.history import History
 
 
 class EpochRecorder:

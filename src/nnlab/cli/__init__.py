@@ -1,0 +1,60 @@
+"""Running ``run.py``.
+
+- Configuration mistakes end the command with one line on stderr that names the key, the value
+  and what is allowed, and exit status 2, instead of a traceback. (Hydra prints its own
+  multi-line messages unless ``HYDRA_FULL_ERROR`` is set, in which case it lets exceptions
+  through; ``run`` sets it and formats the ones it knows. With ``HYDRA_FULL_ERROR=1`` already in
+  the environment, errors propagate untouched.)
+- SIGTERM ends the command like Ctrl-C (``exit_on_sigterm``): runs and the sweep are recorded
+  KILLED.
+- The tracking worker (``worker``), which imports MLflow (a second or two), starts before Hydra
+  composes the config, unless the command line says ``tracking=none``.
+"""
+
+import atexit
+import os
+import signal
+import sys
+from collections.abc import Callable
+
+from nnlab.cli.errors import USAGE_ERRORS, describe, exit_with
+from nnlab.track.worker import MirrorProcess
+
+_worker: MirrorProcess | None = None
+
+
+def run(hydra_main: Callable[[], object]) -> None:
+    handle_sigterm()
+    if "tracking=none" not in sys.argv[1:] and "--help" not in sys.argv:
+        worker()
+    formatting = os.environ.get("HYDRA_FULL_ERROR") != "1"
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        hydra_main()
+    except USAGE_ERRORS as error:
+        if not formatting:
+            raise
+        exit_with(describe(error, sys.argv[1:]), 2)
+
+
+def worker() -> MirrorProcess:
+    """This process's tracking worker, started on first use and stopped at exit."""
+    global _worker
+    if _worker is None:
+        _worker = MirrorProcess()
+        atexit.register(_worker.stop)
+    return _worker
+
+
+def exit_on_sigterm(signum, frame) -> None:
+    """The SIGTERM handler: end like Ctrl-C does, with ``SystemExit(143)``, so what runs is
+    recorded KILLED (a process killed by default handling records nothing)."""
+    raise SystemExit(128 + signum)
+
+
+def handle_sigterm() -> None:
+    """Install ``exit_on_sigterm`` in a process that runs jobs (the main thread only)."""
+    try:
+        signal.signal(signal.SIGTERM, exit_on_sigterm)
+    except ValueError:  # not the main thread: signals are the host's business
+        pass

@@ -1,0 +1,267 @@
+"""One Hydra job, from config to record: ``main(cfg)`` is ``run.py``'s task function.
+
+It validates and builds the job (data, network, method, callbacks), writes ``config.yaml`` and
+``run.json`` into the job's output folder and trains, the folder recording the run as it goes
+(``nnlab.run.recorder``); then it prints the job's line and returns the objective for sweepers.
+Inside a sweep (``nnlab.cli.sweeper``) the sweep's tracking worker mirrors the folder into
+MLflow; a run of its own (no ``-m``) starts one and waits for it at the end.
+
+A job that raises is recorded FAILED (traceback in ``error.txt``); inside a sweep it returns
+``nan`` so the other jobs go on, alone it ends the command with one line and exit status 1.
+Ctrl-C or SIGTERM records it KILLED and stops the sweep. A job of a resumed sweep whose config
+already has a FINISHED run is SKIPPED: it trains until the sweep's tracker has said so.
+"""
+
+import dataclasses
+import sys
+import time
+import traceback
+import uuid
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from threadpoolctl import threadpool_limits
+
+from nnlab import cli
+from nnlab.cli.console import ProgressBar, job_line, objective_of, show_bars
+from nnlab.cli.errors import USAGE_ERRORS, describe, exit_with
+from nnlab.run import provenance, schema
+from nnlab.run.folder import HISTORY, WEIGHTS, RunFolder, RunInfo
+from nnlab.run.job import build
+from nnlab.run.process import Process
+from nnlab.run.recorder import FolderRecorder
+from nnlab.run.sweep import SweepFolder, SweepInfo
+from nnlab.track.uri import Unreachable, check_reachable, resolve_uri
+from nnlab.train import Callback, StopTraining
+
+schema.register()
+REUSE_WAIT_SECONDS = 120.0  # at most, for the tracker's answer at the end of a resumed job
+
+
+class Reused(StopTraining):
+    """The sweep's tracker found a FINISHED run with this job's config: it is not trained."""
+
+    outcome = "skipped"
+
+
+def main(cfg: DictConfig) -> float:
+    hydra = HydraConfig.get()
+    overrides = list(hydra.overrides.task)
+    try:
+        settings = schema.settings(cfg)
+        job = build(settings)
+        callbacks = user_callbacks(settings)
+    except USAGE_ERRORS as error:  # Hydra would add a line of its own to a raised error
+        exit_with(describe(error, overrides), 2)
+    multirun = hydra.mode == RunMode.MULTIRUN
+    sweep = SweepFolder(hydra.sweep.dir) if multirun else None
+    sweep_info = sweep.info() if sweep else None
+    if sweep_info is None:
+        sweep = None
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    digest = schema.config_hash(resolved)
+    tracking = _tracking(settings, sweep_info)
+    folder = RunFolder(hydra.runtime.output_dir)
+    info = RunInfo(
+        uid=uuid.uuid4().hex,
+        name=run_name(overrides, sweep_info),
+        process=Process.current().as_dict(),
+        started=time.time(),
+        epochs=settings.trainer.epochs,
+        job=hydra.job.num if multirun else 0,
+        sweep_dir=str(sweep.path.resolve()) if sweep else None,
+        tags=_tags(settings, job.method, job.data.name, overrides, digest, sweep_info),
+        tracking=tracking,
+    )
+    position = _position(info.job, sweep_info)
+    resuming = bool(sweep_info and sweep_info.resume)
+    if resuming and (done := _finished_here(folder, digest)):  # the sweep ran here before
+        if not settings.quiet:
+            shown = dataclasses.replace(done, status="SKIPPED")
+            print(job_line(position, shown, settings.objective, folder.mirrored_run_id()))
+        return objective_of(done, settings.objective)
+    folder.path.mkdir(parents=True, exist_ok=True)
+    folder.clear()
+    folder.write_config(resolved)
+    reuse = ReuseCheck(sweep, digest) if resuming else None
+    worker = cli.worker() if tracking and sweep is None else None
+    recorder = FolderRecorder(folder, info, job.metrics, job.network.params,
+                              [reuse.check] if reuse else [])  # fmt: skip
+    callbacks = [recorder, *callbacks, *_pruning(settings)]
+    if not settings.quiet and show_bars():
+        callbacks.append(ProgressBar(settings.trainer.epochs, f"{position}{info.name}"))
+    status, outcome, reason, summary = "FAILED", "failed", None, {}
+    cli.handle_sigterm()
+    try:
+        recorder.start()
+        if worker:
+            worker.watch(folder.path)
+        with threadpool_limits(settings.trainer.blas_threads):
+            history = job.run(callbacks)
+        if reuse and history.status != "skipped":
+            reuse.wait(REUSE_WAIT_SECONDS)
+        outcome, reason, summary = history.status, history.stop_reason, history.summary()
+        status = "FAILED" if outcome == "diverged" else "FINISHED"
+    except Reused:
+        outcome = "skipped"
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"
+        folder.write_error("".join(traceback.format_exception(error)))
+    except BaseException as error:
+        status, outcome, reason = "KILLED", "killed", type(error).__name__
+        raise
+    finally:
+        if outcome == "skipped":
+            status, reason, summary = "SKIPPED", None, reuse.found["summary"]
+            info.reused = reuse.found
+            for name in (HISTORY, WEIGHTS):
+                folder.file(name).unlink(missing_ok=True)
+        recorder.close(status, outcome, reason, summary)
+        if outcome == "diverged":
+            folder.write_error(reason + "\n")
+        answer = worker.end() if worker else {"runs": {}, "notes": []}
+        run_id = info.reused["run_id"] if info.reused else answer["runs"].get(str(folder.path))
+        if not settings.quiet:
+            print(job_line(position, info, settings.objective, run_id or folder.mirrored_run_id()),
+                  flush=True)  # fmt: skip
+        for note in answer["notes"]:
+            print(f"warning: {note}", file=sys.stderr, flush=True)
+    if status == "FAILED" and not multirun:
+        exit_with(f"run FAILED: {reason}", 1)
+    if answer["notes"]:
+        exit_with(f"not everything reached {tracking['uri']}; send it later with: "
+                  f"python -m nnlab.sync {folder.path}", 3)  # fmt: skip
+    return objective_of(info, settings.objective)
+
+
+class ReuseCheck:
+    """Stops training (``Reused``) once the sweep's tracker has found a FINISHED run with this
+    job's config (``.nnlab/reuse.json``)."""
+
+    def __init__(self, sweep: SweepFolder, digest: str) -> None:
+        self.sweep, self.digest = sweep, digest
+        self.found: dict | None = None
+        self.decided = False
+
+    def check(self) -> None:
+        if not self.decided and (reuse := self.sweep.reuse()) is not None:
+            self.decided, self.found = True, reuse.get(self.digest)
+        if self.found is not None:
+            raise Reused(f"a FINISHED run with this config exists: {self.found['run_id']}")
+
+    def wait(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.decided and time.monotonic() < deadline:
+            time.sleep(0.1)
+            self.check()
+        self.check()
+
+
+def user_callbacks(settings: schema.Config) -> list[Callback]:
+    """The training callbacks of ``callbacks.<name>``, each checked to be a callback."""
+    found = []
+    for name, node in settings.callbacks.items():
+        try:
+            callback = instantiate(node)
+        except Exception as error:
+            cause = error.__cause__ or error
+            raise schema.ConfigError(f"callbacks.{name}: {str(cause).splitlines()[0]}") from None
+        if not any(callable(getattr(callback, hook, None)) for hook in vars(Callback)
+                   if hook.startswith("on_")):  # fmt: skip
+            raise schema.ConfigError(f"callbacks.{name}: {type(callback).__name__} has no "
+                                     "on_epoch_end or other callback hook")  # fmt: skip
+        found.append(callback)
+    return found
+
+
+def run_name(overrides: list[str], sweep: SweepInfo | None) -> str:
+    """The overrides that tell this job apart: inside a sweep, those of the keys that vary
+    between its jobs; else all but where it is tracked. ``defaults`` when there are none."""
+    keys = [o.split("=", 1)[0].lstrip("+~") for o in overrides]
+    if sweep is not None and sweep.varying:
+        kept = [o for o, key in zip(overrides, keys, strict=True) if key in sweep.varying]
+    else:
+        kept = [
+            o for o, key in zip(overrides, keys, strict=True)
+            if not key.startswith(("tracking.", "hydra.", "search.")) and key != "quiet"
+        ]  # fmt: skip
+    return ",".join(_short_value(o) for o in kept) or "defaults"
+
+
+def _short_value(override: str) -> str:
+    """``optimizer.learning_rate=0.012345678901`` -> ``optimizer.learning_rate=0.01235``: a
+    search's sampled values, readable in names and labels."""
+    key, _, value = override.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        return override
+    short = f"{number:.4g}"
+    return f"{key}={short}" if len(short) < len(value) else override
+
+
+def _tracking(settings: schema.Config, sweep: SweepInfo | None) -> dict | None:
+    """Where the run is tracked: the sweep's store (whatever this process's environment says),
+    or for a run of its own the configured one, checked before anything trains."""
+    tracking = settings.tracking
+    if tracking.backend == "none":
+        return None
+    if sweep is not None:
+        uri = sweep.tracking["uri"] if sweep.tracking else None
+    else:
+        uri = resolve_uri(tracking.uri)
+        try:
+            check_reachable(uri)
+        except Unreachable as error:
+            exit_with(str(error), 3)
+    return uri and {"uri": uri, "experiment": tracking.experiment,
+                    "max_points": tracking.max_points, "figures": tracking.figures}  # fmt: skip
+
+
+def _tags(settings, method: str, dataset: str, overrides, digest: str, sweep) -> dict[str, str]:
+    tags = {
+        "nnlab.role": "run",
+        "nnlab.overrides": " ".join(overrides) or "(defaults)",
+        "nnlab.seed": str(settings.trainer.seed),
+        "nnlab.config_hash": digest,
+        "nnlab.method": method,
+        "nnlab.dataset": dataset,
+        **provenance.tags(),  # git commit, dirty tree, versions: once per process
+        "mlflow.source.name": "run.py",
+        "mlflow.source.type": "LOCAL",
+    }
+    if sweep is not None:
+        tags["nnlab.sweep_id"] = sweep.id
+        tags["nnlab.job"] = str(HydraConfig.get().job.num)
+    else:
+        tags["nnlab.job"] = "0"
+    return tags
+
+
+def _pruning(settings: schema.Config) -> list:
+    """The search's pruner, for a trial of a search that prunes (``nnlab.search``)."""
+    search = settings.search
+    if search.trial is None or search.prune_every <= 0:
+        return []
+    from nnlab.search import OptunaPruning
+
+    return [OptunaPruning(search, settings.objective)]
+
+
+def _finished_here(folder: RunFolder, digest: str) -> RunInfo | None:
+    """The FINISHED run with config hash ``digest`` the folder holds, if it holds one."""
+    try:
+        found = folder.info()
+    except ValueError:
+        return None
+    if found and found.status == "FINISHED" and found.tags.get("nnlab.config_hash") == digest:
+        return found
+    return None
+
+
+def _position(num: int, sweep: SweepInfo | None) -> str:
+    if sweep is None:
+        return ""
+    return f"[{num + 1}/{sweep.total_jobs}] " if sweep.total_jobs else f"[{num + 1}] "

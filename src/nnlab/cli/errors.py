@@ -1,0 +1,46 @@
+"""Configuration mistakes as one line that names the key, the value and what is allowed."""
+
+import dataclasses
+import sys
+
+from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+
+from nnlab.run.schema import ConfigError, unknown_key
+
+USAGE_ERRORS = (ConfigError, ConfigCompositionException, OverrideParseException,
+                OmegaConfBaseException)  # fmt: skip
+
+
+def describe(error: Exception, argv: list[str]) -> str:
+    """One line for a configuration error; ``argv`` supplies the override as the user typed it."""
+    if isinstance(error, MissingConfigException) and error.options and error.missing_cfg_file:
+        group, _, option = error.missing_cfg_file.rpartition("/")
+        return f"{group}={option} is not an option; allowed: {', '.join(sorted(error.options))}"
+    cause = error.__cause__ if isinstance(error.__cause__, OmegaConfBaseException) else None
+    if cause is None and isinstance(error, OmegaConfBaseException):
+        cause = error
+    key = getattr(cause, "full_key", None)
+    if cause is not None and key:
+        setting = _argument(argv, key) or key
+        schema = getattr(cause, "object_type", None)
+        unknown = isinstance(cause, ConfigKeyError | ConfigAttributeError)
+        if unknown and dataclasses.is_dataclass(schema):
+            return unknown_key(setting, key.rpartition(".")[0], schema)
+        return f"{setting}: {getattr(cause, 'msg', str(cause)).splitlines()[0]}"
+    return next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
+
+
+def exit_with(message: str, status: int) -> None:
+    """Print ``error: <message>`` on stderr and end the process with ``status``. Raised as
+    ``SystemExit`` so it passes through Hydra, which turns exceptions in callbacks into
+    warnings."""
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(status)
+
+
+def _argument(argv: list[str], key: str) -> str | None:
+    for argument in argv:
+        if argument.lstrip("+~").split("=", 1)[0] == key:
+            return argument
+    return None

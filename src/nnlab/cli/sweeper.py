@@ -1,0 +1,189 @@
+"""The life of a sweep, as a Hydra sweeper: ``Sweep`` is the base every nnlab sweeper extends
+(in ``hydra_plugins``, where Hydra looks for plugins: the grid, nnlab's default, and the Optuna
+search).
+
+Before any job starts, ``sweep`` composes and builds every job the sweeper plans (a sweeper
+that picks jobs as it goes checks what it can in ``plan``), so a bad value anywhere stops the
+command with one line, exit status 2, and nothing created; checks the tracking store (exit
+status 3 if it cannot be reached); writes the sweep's record (``nnlab.run.sweep``) and has the
+tracking worker watch the sweep folder. Then the subclass launches the jobs (``launch``). At the
+end the runs are printed best first, the comparison report is written from the run folders (a
+subclass may add a section, ``report_section``) and logged to the sweep's parent run, and the
+command exits 1 if jobs failed (``failed``). An interrupted sweep is recorded KILLED.
+"""
+
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.plugins import Plugins
+from hydra.plugins.sweeper import Sweeper
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf
+
+from nnlab import cli
+from nnlab.cli.app import user_callbacks
+from nnlab.cli.console import results_table
+from nnlab.cli.errors import USAGE_ERRORS, describe, exit_with
+from nnlab.run import provenance, schema
+from nnlab.run.job import build
+from nnlab.run.process import Process
+from nnlab.run.sweep import SweepFolder, SweepInfo
+from nnlab.track.uri import Unreachable, check_reachable, resolve_uri, store_exists
+
+
+class Sweep(Sweeper):
+    """Subclasses plan and launch the jobs; this class does the rest."""
+
+    config: DictConfig
+    hydra_context: HydraContext
+
+    def setup(
+        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
+    ) -> None:
+        self.config = config
+        self.hydra_context = hydra_context
+        self.launcher = Plugins.instance().instantiate_launcher(
+            hydra_context=hydra_context, task_function=task_function, config=config
+        )
+
+    # -- what a sweeper provides ----------------------------------------------------------------
+
+    def plan(self, arguments: list[str]) -> list[list[str]] | None:
+        """Every job's overrides, or ``None`` for a sweeper that picks jobs as it goes;
+        ``ConfigError`` for a sweep that cannot run."""
+        raise NotImplementedError
+
+    def launch(self, jobs: list[list[str]] | None) -> None:
+        raise NotImplementedError
+
+    def report_section(self, report: Path) -> str | None:
+        """Markdown added to the sweep's report (``report`` is its ``report.md``)."""
+        return None
+
+    def failed(self, failed: int, total: int) -> bool:
+        """Whether the sweep failed, with ``failed`` of its ``total`` jobs failed."""
+        return failed > 0
+
+    # -- the sweep --------------------------------------------------------------------------------
+
+    def sweep(self, arguments: list[str]) -> None:
+        config = self.config
+        overrides = list(config.hydra.overrides.task)
+        try:
+            settings = schema.settings(config)
+            jobs = self.plan(arguments)
+            hashes = [self.check(job, f"in job: {' '.join(job)}") for job in jobs or ()]
+        except USAGE_ERRORS as error:
+            exit_with(describe(error, overrides), 2)
+        tracking = settings.tracking
+        uri = resolve_uri(tracking.uri) if tracking.backend == "mlflow" else None
+        if uri:
+            try:
+                check_reachable(uri)
+            except Unreachable as error:
+                exit_with(str(error), 3)
+        sweep_dir = Path(config.hydra.sweep.dir)
+        self.settings, self.folder = settings, SweepFolder(sweep_dir)
+        self.info = SweepInfo(
+            id=sweep_dir.name, uid=uuid.uuid4().hex, name=f"sweep {sweep_dir.name}",
+            process=Process.current().as_dict(), started=time.time(),
+            objective=settings.objective, overrides=overrides,
+            total_jobs=None if jobs is None else len(jobs), varying=self.varying(),
+            tracking={"uri": uri, "experiment": tracking.experiment} if uri else None,
+            resume=bool(uri and tracking.resume and jobs), hashes=hashes,
+        )  # fmt: skip
+        self.folder.start(self.info)
+        if self.info.resume and not store_exists(uri):
+            self.folder.write_reuse({})  # a store yet to be created holds no run to reuse
+        self.worker = cli.worker() if uri else None
+        if self.worker:
+            self.worker.watch(sweep_dir)
+        try:
+            self.launch(jobs)
+        except BaseException as error:
+            interrupted = isinstance(error, KeyboardInterrupt | SystemExit)
+            self._end("KILLED" if interrupted else "FAILED")
+            raise
+        self._end("FINISHED")
+
+    def varying(self) -> list[str]:
+        """The keys whose values differ between jobs."""
+        return [o.get_key_element().lstrip("+~") for o in self.overrides() if o.is_sweep_override()]
+
+    def overrides(self) -> list:
+        """The sweeper's ``params`` and the command line's overrides, parsed (a group's
+        options are listed for ``glob()`` sweeps, e.g. ``optimizer='glob(*)'``)."""
+        params = self.config.hydra.sweeper.get("params") or {}
+        arguments = [f"{key}={value}" for key, value in params.items()]
+        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        return parser.parse_overrides(arguments + list(self.config.hydra.overrides.task))
+
+    def check(self, job: list[str], where: str) -> str:
+        """Compose and build a job (``ConfigError`` naming it and ``where`` it is); its config
+        hash."""
+        try:
+            loaded = self.hydra_context.config_loader.load_sweep_config(self.config, list(job))
+            cfg = schema.without_hydra(loaded)
+            settings = schema.settings(cfg)
+            user_callbacks(settings)
+            build(settings)
+        except USAGE_ERRORS as error:
+            message = describe(error, list(job))
+            raise schema.ConfigError(f"{message} ({where})" if job else message) from None
+        return schema.config_hash(OmegaConf.to_container(cfg, resolve=True))
+
+    def _end(self, status: str) -> None:
+        settings, info = self.settings, self.info
+        answer = self.worker.flush() if self.worker else {"runs": {}}
+        runs = [(folder, folder.info()) for folder in self.folder.runs()]
+        ids = {path: answer["runs"].get(str(path)) for path in (f.path for f, _ in runs)}
+        shown = [(run, run.reused["run_id"] if run.reused else ids[f.path]) for f, run in runs]
+        if not settings.quiet:
+            print(results_table(shown, settings.objective), flush=True)
+        report = self._report(runs, ids) if status == "FINISHED" else None
+        info.status, info.ended = status, time.time()
+        info.report = str(report.parent) if isinstance(report, Path) else None
+        self.folder.write_info(info)
+        answer = self.worker.end() if self.worker else {"notes": [], "parents": {}}
+        for note in answer["notes"]:
+            print(f"warning: {note}", file=sys.stderr, flush=True)
+        if not settings.quiet and status == "FINISHED":
+            print(f"report: {report}", flush=True)
+            parent = answer["parents"].get(str(self.folder.path.resolve()))
+            if parent:
+                print(f"sweep parent run {parent} in {info.tracking['uri']}", flush=True)
+        if answer["notes"] and status == "FINISHED":
+            exit_with(f"not everything reached {info.tracking['uri']}; send it later with: "
+                      f"python -m nnlab.sync {self.folder.path}", 3)  # fmt: skip
+        failed = [run for _, run in runs if run.status == "FAILED"]
+        if status == "FINISHED" and self.failed(len(failed), len(runs)):
+            names = "; ".join(f"job {run.job} ({run.name}): {run.reason}" for run in failed)
+            exit_with(f"{len(failed)} of {len(runs)} jobs failed: {names}", 1)
+
+    def _report(self, runs: list, ids: dict) -> Path | str:
+        """Write the comparison report; its ``report.md``, or why there is none."""
+        from nnlab.report.comparison import write_report
+        from nnlab.report.runs import from_folder
+        from nnlab.report.study import study_folder, update_readme
+
+        study = self.settings.study
+        folder = study_folder(study.name, study.folder) if study.name else None
+        report_dir = folder / "results" if folder else self.folder.path / "report"
+        try:
+            records = [from_folder(run, ids.get(run.path)) for run, _ in runs]
+            report = write_report(records, report_dir, title=f"sweep {self.info.id}",
+                                  objective=self.settings.objective)  # fmt: skip
+            section = self.report_section(report)
+            if section:
+                with report.open("a") as handle:
+                    handle.write("\n" + section)
+            if folder is not None:
+                commit, _ = provenance.git_state(folder)
+                command = f"python run.py -m experiment={study.name}"
+                update_readme(folder / "README.md", report, self.info.id, commit, command)
+        except Exception as error:  # noqa: BLE001 - the runs are safe; say why there is no report
+            return f"not written ({type(error).__name__}: {error})"
+        return report

@@ -1,0 +1,84 @@
+"""Finding runs in a store, and their folders: for reports and ``reproduce``. A run's folder is
+read where it was recorded when it is still there (tag ``nnlab.run_dir``, same ``nnlab.uid``);
+elsewhere its copy is downloaded from the run's artifacts."""
+
+import os
+from pathlib import Path
+
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from nnlab.run.folder import CONFIG, HISTORY, INFO, WEIGHTS, RunFolder
+from nnlab.track import uri as uris
+from nnlab.track.store import UID_TAG
+
+
+def client_for(uri: str | None) -> MlflowClient:
+    # MLflow would print a progress bar for every artifact downloaded
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    return MlflowClient(tracking_uri=uris.resolve_uri(uri))
+
+
+def sweep_parent(client: MlflowClient, sweep_id: str):
+    """The newest parent run tagged with ``sweep_id`` in any experiment."""
+    runs = client.search_runs(
+        [e.experiment_id for e in client.search_experiments()],
+        filter_string=f"tags.`nnlab.sweep_id` = '{sweep_id}' and tags.`nnlab.role` = 'sweep'",
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+    )
+    if not runs:
+        raise LookupError(f"no sweep {sweep_id!r} in {uris.describe(client.tracking_uri)}")
+    return runs[0]
+
+
+def child_run_ids(client: MlflowClient, parent) -> list[str]:
+    """The runs nested under a sweep's parent run, in job order."""
+    children = client.search_runs(
+        [parent.info.experiment_id],
+        filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'",
+        max_results=10000,
+    )
+    ordered = sorted(children, key=lambda r: int(r.data.tags.get("nnlab.job", 0)))
+    return [run.info.run_id for run in ordered]
+
+
+def experiment_run_ids(client: MlflowClient, experiment: str) -> list[str]:
+    """Every training run (not sweep parents) of ``experiment``, oldest first."""
+    found = client.get_experiment_by_name(experiment)
+    if found is None:
+        raise LookupError(f"no experiment {experiment!r} in {uris.describe(client.tracking_uri)}")
+    runs = client.search_runs(
+        [found.experiment_id],
+        filter_string="tags.`nnlab.role` = 'run'",
+        order_by=["attributes.start_time ASC"],
+        max_results=10000,
+    )
+    return [run.info.run_id for run in runs]
+
+
+def run_folder(client: MlflowClient, run_id: str, scratch: Path) -> RunFolder:
+    """The folder of run ``run_id``: where it was recorded, or a copy of its artifacts in
+    ``scratch``; ``LookupError`` if the store has no such run."""
+    try:
+        run = client.get_run(run_id)
+    except MlflowException:
+        raise LookupError(f"no run {run_id} in {uris.describe(client.tracking_uri)}") from None
+    recorded = run.data.tags.get("nnlab.run_dir")
+    if recorded:
+        folder = RunFolder(recorded)
+        try:
+            if folder.exists() and folder.info().uid == run.data.tags.get(UID_TAG):
+                return folder
+        except ValueError:
+            pass  # a damaged record there: use the store's copy
+    folder = RunFolder(scratch / run_id)
+    folder.path.mkdir(parents=True, exist_ok=True)
+    for name in (INFO, CONFIG, HISTORY, WEIGHTS):
+        try:
+            client.download_artifacts(run_id, name, str(folder.path))
+        except Exception:  # noqa: BLE001 - a run without that file (failed early, say)
+            continue
+    if not folder.exists():
+        raise LookupError(f"run {run_id} has no run record (run.json) in its artifacts")
+    return folder

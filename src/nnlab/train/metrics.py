@@ -1,0 +1,24 @@
+"""The names of what the training loops measure, and how each is judged.
+
+Every epoch a loop records ``train/loss`` (data + regularisation), ``train/data_loss``,
+``train/reg_loss``, ``train/accuracy`` and ``lr``; ``val/loss`` and ``val/accuracy`` when
+validation is due; the search baselines add ``search/acceptance``. A run's summary keeps, for
+each ``SUMMARIZED`` metric, its best value, the epoch of the best and its final value, keyed
+``val/loss_best``, ``val/loss_best_epoch``, ``val/loss_final`` (``summary_key``).
+"""
+
+TRAIN_METRICS = ("train/loss", "train/data_loss", "train/reg_loss", "train/accuracy", "lr")
+VAL_METRICS = ("val/loss", "val/accuracy")
+SEARCH_METRICS = ("search/acceptance",)
+SUMMARIZED = ("train/loss", "train/accuracy", "val/loss", "val/accuracy")
+SUMMARY_KINDS = ("best", "best_epoch", "final")
+
+
+def higher_is_better(key: str) -> bool:
+    """Accuracies are maximised; losses and everything else minimised."""
+    return key.endswith("accuracy")
+
+
+def summary_key(metric: str, kind: str) -> str:
+    """``summary_key("val/loss", "best") == "val/loss_best"``."""
+    return f"{metric}_{kind}"
