@@ -184,6 +184,7 @@ def test_reproduce_refuses_other_code(monkeypatch):
 def test_reproduce_says_which_run_is_unknown(tmp_path, store, run_sweep):
     proc = run_sweep(["-m", "trainer.epochs=5"], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    missing = reproduce_command("0123456789abcdef", store)
+    unknown = "0123456789abcdef" * 2
+    missing = reproduce_command(unknown, store)
     assert missing.returncode == 2
-    assert e2e.error_lines(missing.stderr) == [f"error: no run 0123456789abcdef in {store[10:]}"]
+    assert e2e.error_lines(missing.stderr) == [f"error: no run {unknown} in {store[10:]}"]

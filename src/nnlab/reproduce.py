@@ -33,13 +33,15 @@ def main(argv: list[str] | None = None) -> int:
         folder = RunFolder(args.run)
         try:
             if not folder.exists():
-                from nnlab.track.query import client_for, run_folder
+                from nnlab.track.query import client_for, run_folder, run_id
 
-                folder = run_folder(client_for(args.uri), args.run, Path(scratch))
+                folder = run_folder(client_for(args.uri), run_id(args.run), Path(scratch))
             info, recorded = folder.info(), folder.history()
             settings = schema.load(folder.config())
         except (LookupError, ValueError, OSError) as error:
             return _fail(str(error))
+        except RuntimeError as error:  # the store cannot be used now
+            return _fail(str(error), 3)
     if not len(recorded):
         return _fail(f"run {args.run} has no history to compare with")
     differences = provenance_differences(info.tags)
@@ -124,9 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, status: int = 2) -> int:
     print(f"error: {message}", file=sys.stderr)
-    return 2
+    return status
 
 
 if __name__ == "__main__":

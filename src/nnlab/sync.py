@@ -21,7 +21,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no such folder: {', '.join(missing)}", file=sys.stderr)
         return 2
     from nnlab.track.mirror import Mirror
+    from nnlab.track.query import settle_mlflow
 
+    settle_mlflow()
     mirror = Mirror()
     for folder in args.folders:
         mirror.watch(folder)

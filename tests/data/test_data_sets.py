@@ -94,7 +94,7 @@ def test_no_validation_set_when_zero():
 @pytest.mark.parametrize(
     ("name", "kwargs", "message"),
     [
-        ("spirals", {}, "dataset must be one of spiral, vertical, binary_spiral, sine"),
+        ("spirals", {}, "name must be one of spiral, vertical, binary_spiral, sine"),
         ("spiral", {"samples": 0}, "samples must be an integer >= 1, got 0"),
         ("spiral", {"classes": 1}, "classes must be an integer >= 2, got 1"),
         ("vertical", {"noise": -0.1}, r"noise must be in \[0, inf\), got -0.1"),

@@ -92,6 +92,6 @@ def test_unknown_experiment_and_run(sweep, capsys):
     status, _, stderr = report_cli(["--experiment", "nope", "--uri", uri], capsys)
     assert status == 2
     assert stderr.startswith("error: no experiment 'nope'")
-    status, _, stderr = report_cli(["--runs", "0123abcd", "--uri", uri], capsys)
+    status, _, stderr = report_cli(["--runs", "0123abcd" * 4, "--uri", uri], capsys)
     assert status == 2
-    assert stderr.startswith("error: no run 0123abcd")
+    assert stderr.startswith(f"error: no run {'0123abcd' * 4}")

@@ -4,6 +4,8 @@ out), whole files replaced atomically, the recorder's flushes, and which process
 import math
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,7 +119,13 @@ def test_a_process_is_alive_until_it_ends():
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     process = Process(Process.current().host, child.pid, Process.current().start)
     assert process.alive() is False, "same pid, another start time: another process"
+    assert Process(process.host, child.pid, None).alive() is True
     child.kill()
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child.pid}/stat").read_text().split(") ")[1][0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert Process(process.host, child.pid, None).alive() is False, "ended, not yet reaped"
     child.wait()
     assert Process(Process.current().host, child.pid, None).alive() is False
     assert Process("elsewhere", child.pid, None).alive() is None

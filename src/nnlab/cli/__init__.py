@@ -9,18 +9,26 @@
   KILLED.
 - The tracking worker (``worker``), which imports MLflow (a second or two), starts before Hydra
   composes the config, unless the command line says ``tracking=none``.
+- ``${nnlab.unique:}`` (in ``conf/hydra/default.yaml``) gives each command's output folder a
+  random suffix, so two sweeps started in the same second do not share one.
 """
 
 import atexit
 import os
+import secrets
 import signal
 import sys
 from collections.abc import Callable
 
+from omegaconf import OmegaConf
+
 from nnlab.cli.errors import USAGE_ERRORS, describe, exit_with
+from nnlab.run.schema import ConfigError, TrackingConfig
+from nnlab.track.uri import Unreachable, check, resolve_uri
 from nnlab.track.worker import MirrorProcess
 
 _worker: MirrorProcess | None = None
+OmegaConf.register_new_resolver("nnlab.unique", lambda: secrets.token_hex(2), use_cache=True)
 
 
 def run(hydra_main: Callable[[], object]) -> None:
@@ -44,6 +52,22 @@ def worker() -> MirrorProcess:
         _worker = MirrorProcess()
         atexit.register(_worker.stop)
     return _worker
+
+
+def checked_store(tracking: TrackingConfig) -> str | None:
+    """The store runs of these settings go to (``None``: not tracked), checked before anything
+    is recorded: one line and exit status 2 for a setting that cannot be a store, 3 for a
+    store that cannot be used now."""
+    if tracking.backend == "none":
+        return None
+    uri = resolve_uri(tracking.uri)
+    try:
+        check(uri, tracking.experiment)
+    except ConfigError as error:
+        exit_with(str(error), 2)
+    except Unreachable as error:
+        exit_with(str(error), 3)
+    return uri
 
 
 def exit_on_sigterm(signum, frame) -> None:

@@ -13,12 +13,14 @@ already has a FINISHED run is SKIPPED: it trains until the sweep's tracker has s
 """
 
 import dataclasses
+import os
 import sys
 import time
 import traceback
 import uuid
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback as HydraCallback
 from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
@@ -28,16 +30,16 @@ from nnlab import cli
 from nnlab.cli.console import ProgressBar, job_line, objective_of, show_bars
 from nnlab.cli.errors import USAGE_ERRORS, describe, exit_with
 from nnlab.run import provenance, schema
-from nnlab.run.folder import HISTORY, WEIGHTS, RunFolder, RunInfo
+from nnlab.run.folder import DISK_FULL, HISTORY, WEIGHTS, RunFolder, RunInfo
 from nnlab.run.job import build
 from nnlab.run.process import Process
 from nnlab.run.recorder import FolderRecorder
 from nnlab.run.sweep import SweepFolder, SweepInfo
-from nnlab.track.uri import Unreachable, check_reachable, resolve_uri
 from nnlab.train import Callback, StopTraining
 
 schema.register()
 REUSE_WAIT_SECONDS = 120.0  # at most, for the tracker's answer at the end of a resumed job
+SWEEP_GONE = "the sweep's process is gone"
 
 
 class Reused(StopTraining):
@@ -49,17 +51,11 @@ class Reused(StopTraining):
 def main(cfg: DictConfig) -> float:
     hydra = HydraConfig.get()
     overrides = list(hydra.overrides.task)
-    try:
-        settings = schema.settings(cfg)
-        job = build(settings)
-        callbacks = user_callbacks(settings)
-    except USAGE_ERRORS as error:  # Hydra would add a line of its own to a raised error
-        exit_with(describe(error, overrides), 2)
+    settings, job, callbacks = validated(cfg, overrides)
     multirun = hydra.mode == RunMode.MULTIRUN
     sweep = SweepFolder(hydra.sweep.dir) if multirun else None
     sweep_info = sweep.info() if sweep else None
-    if sweep_info is None:
-        sweep = None
+    sweep = sweep if sweep_info else None
     resolved = OmegaConf.to_container(cfg, resolve=True)
     digest = schema.config_hash(resolved)
     tracking = _tracking(settings, sweep_info)
@@ -82,45 +78,50 @@ def main(cfg: DictConfig) -> float:
             shown = dataclasses.replace(done, status="SKIPPED")
             print(job_line(position, shown, settings.objective, folder.mirrored_run_id()))
         return objective_of(done, settings.objective)
-    folder.path.mkdir(parents=True, exist_ok=True)
-    folder.clear()
-    folder.write_config(resolved)
-    reuse = ReuseCheck(sweep, digest) if resuming else None
-    worker = cli.worker() if tracking and sweep is None else None
+    checks = [ReuseCheck(sweep, digest)] if resuming else []
+    if sweep_info and Process(**sweep_info.process) != Process.current():
+        checks.append(SweepCheck(Process(**sweep_info.process)))
     recorder = FolderRecorder(folder, info, job.metrics, job.network.params,
-                              [reuse.check] if reuse else [])  # fmt: skip
+                              [check.check for check in checks])  # fmt: skip
     callbacks = [recorder, *callbacks, *_pruning(settings)]
     if not settings.quiet and show_bars():
         callbacks.append(ProgressBar(settings.trainer.epochs, f"{position}{info.name}"))
-    status, outcome, reason, summary = "FAILED", "failed", None, {}
+    worker = cli.worker() if tracking and sweep is None else None
+    status, outcome, reason, summary, disk = "FAILED", "failed", None, {}, None
     cli.handle_sigterm()
     try:
+        folder.start(resolved)
         recorder.start()
         if worker:
             worker.watch(folder.path)
         with threadpool_limits(settings.trainer.blas_threads):
             history = job.run(callbacks)
-        if reuse and history.status != "skipped":
-            reuse.wait(REUSE_WAIT_SECONDS)
+        if resuming and history.status != "skipped":
+            checks[0].wait(REUSE_WAIT_SECONDS)
         outcome, reason, summary = history.status, history.stop_reason, history.summary()
         status = "FAILED" if outcome == "diverged" else "FINISHED"
     except Reused:
         outcome = "skipped"
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"
-        folder.write_error("".join(traceback.format_exception(error)))
+        disk = error if isinstance(error, OSError) and error.errno in DISK_FULL else None
+        details = "".join(traceback.format_exception(error))
     except BaseException as error:
-        status, outcome, reason = "KILLED", "killed", type(error).__name__
+        reason = str(error) if isinstance(error, SweepGone) else type(error).__name__
+        status, outcome = "KILLED", "killed"
         raise
     finally:
         if outcome == "skipped":
-            status, reason, summary = "SKIPPED", None, reuse.found["summary"]
-            info.reused = reuse.found
+            status, reason, summary = "SKIPPED", None, checks[0].found["summary"]
+            info.reused = checks[0].found
             for name in (HISTORY, WEIGHTS):
                 folder.file(name).unlink(missing_ok=True)
-        recorder.close(status, outcome, reason, summary)
-        if outcome == "diverged":
-            folder.write_error(reason + "\n")
+        try:
+            recorder.close(status, outcome, reason, summary)
+            if status == "FAILED":
+                folder.write_error(reason + "\n" if outcome == "diverged" else details)
+        except OSError as error:
+            disk = disk or error
         answer = worker.end() if worker else {"runs": {}, "notes": []}
         run_id = info.reused["run_id"] if info.reused else answer["runs"].get(str(folder.path))
         if not settings.quiet:
@@ -128,12 +129,52 @@ def main(cfg: DictConfig) -> float:
                   flush=True)  # fmt: skip
         for note in answer["notes"]:
             print(f"warning: {note}", file=sys.stderr, flush=True)
+        if outcome == "killed" and reason.startswith(SWEEP_GONE):
+            os._exit(1)  # a parallel launcher's worker with no sweep left to work for
+    if disk is not None:  # no later job could write its record either: stop the sweep
+        exit_with(f"cannot write the record of {info.name} in {folder.path}: {disk.strerror}", 1)
     if status == "FAILED" and not multirun:
         exit_with(f"run FAILED: {reason}", 1)
     if answer["notes"]:
         exit_with(f"not everything reached {tracking['uri']}; send it later with: "
                   f"python -m nnlab.sync {folder.path}", 3)  # fmt: skip
     return objective_of(info, settings.objective)
+
+
+def validated(cfg: DictConfig, overrides: list[str]):
+    """``(settings, job, callbacks)`` of a job's config; a bad value ends the command with one
+    line and exit status 2 (Hydra would add a line of its own to a raised error)."""
+    try:
+        settings = schema.settings(cfg)
+        return settings, build(settings), user_callbacks(settings)
+    except USAGE_ERRORS as error:
+        exit_with(describe(error, overrides), 2)
+
+
+class CheckFirst(HydraCallback):
+    """A run of its own (no ``-m``) is checked before Hydra makes its output folder: its config
+    and its tracking store, so that a mistake leaves nothing behind (a sweep checks its jobs
+    the same way, ``nnlab.cli.sweeper``)."""
+
+    def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        settings, _, _ = validated(schema.without_hydra(config), list(config.hydra.overrides.task))
+        cli.checked_store(settings.tracking)
+
+
+class SweepCheck:
+    """Stops a job that runs in another process than its sweep (a parallel launcher's worker)
+    once the sweep's process is gone: nothing would wait for it, and it must not train on."""
+
+    def __init__(self, process: Process) -> None:
+        self.process = process
+
+    def check(self) -> None:
+        if self.process.alive() is False:
+            raise SweepGone(f"{SWEEP_GONE} (pid {self.process.pid})")
+
+
+class SweepGone(KeyboardInterrupt):
+    """The run ends KILLED, as if interrupted."""
 
 
 class ReuseCheck:
@@ -166,8 +207,10 @@ def user_callbacks(settings: schema.Config) -> list[Callback]:
         try:
             callback = instantiate(node)
         except Exception as error:
-            cause = error.__cause__ or error
-            raise schema.ConfigError(f"callbacks.{name}: {str(cause).splitlines()[0]}") from None
+            while error.__cause__ is not None:  # Hydra wraps what went wrong
+                error = error.__cause__
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise schema.ConfigError(f"callbacks.{name}: {message}") from None
         if not any(callable(getattr(callback, hook, None)) for hook in vars(Callback)
                    if hook.startswith("on_")):  # fmt: skip
             raise schema.ConfigError(f"callbacks.{name}: {type(callback).__name__} has no "
@@ -211,11 +254,7 @@ def _tracking(settings: schema.Config, sweep: SweepInfo | None) -> dict | None:
     if sweep is not None:
         uri = sweep.tracking["uri"] if sweep.tracking else None
     else:
-        uri = resolve_uri(tracking.uri)
-        try:
-            check_reachable(uri)
-        except Unreachable as error:
-            exit_with(str(error), 3)
+        uri = cli.checked_store(tracking)
     return uri and {"uri": uri, "experiment": tracking.experiment,
                     "max_points": tracking.max_points, "figures": tracking.figures}  # fmt: skip
 

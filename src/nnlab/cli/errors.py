@@ -17,6 +17,10 @@ def describe(error: Exception, argv: list[str]) -> str:
     if isinstance(error, MissingConfigException) and error.options and error.missing_cfg_file:
         group, _, option = error.missing_cfg_file.rpartition("/")
         return f"{group}={option} is not an option; allowed: {', '.join(sorted(error.options))}"
+    if isinstance(error, OverrideParseException):
+        reason = error.message.splitlines()[0]
+        return (f"{error.override}: not an override Hydra can read ({reason}); lists are "
+                "written [1,2], text with spaces or brackets in quotes")  # fmt: skip
     cause = error.__cause__ if isinstance(error.__cause__, OmegaConfBaseException) else None
     if cause is None and isinstance(error, OmegaConfBaseException):
         cause = error

@@ -12,6 +12,7 @@ subclass may add a section, ``report_section``) and logged to the sweep's parent
 command exits 1 if jobs failed (``failed``). An interrupted sweep is recorded KILLED.
 """
 
+import signal
 import sys
 import time
 import uuid
@@ -31,7 +32,7 @@ from nnlab.run import provenance, schema
 from nnlab.run.job import build
 from nnlab.run.process import Process
 from nnlab.run.sweep import SweepFolder, SweepInfo
-from nnlab.track.uri import Unreachable, check_reachable, resolve_uri, store_exists
+from nnlab.track.uri import store_exists
 
 
 class Sweep(Sweeper):
@@ -74,17 +75,13 @@ class Sweep(Sweeper):
         overrides = list(config.hydra.overrides.task)
         try:
             settings = schema.settings(config)
+            _check_launcher(config.hydra.launcher)
             jobs = self.plan(arguments)
             hashes = [self.check(job, f"in job: {' '.join(job)}") for job in jobs or ()]
         except USAGE_ERRORS as error:
             exit_with(describe(error, overrides), 2)
         tracking = settings.tracking
-        uri = resolve_uri(tracking.uri) if tracking.backend == "mlflow" else None
-        if uri:
-            try:
-                check_reachable(uri)
-            except Unreachable as error:
-                exit_with(str(error), 3)
+        uri = cli.checked_store(tracking)
         sweep_dir = Path(config.hydra.sweep.dir)
         self.settings, self.folder = settings, SweepFolder(sweep_dir)
         self.info = SweepInfo(
@@ -104,8 +101,7 @@ class Sweep(Sweeper):
         try:
             self.launch(jobs)
         except BaseException as error:
-            interrupted = isinstance(error, KeyboardInterrupt | SystemExit)
-            self._end("KILLED" if interrupted else "FAILED")
+            self._end("KILLED" if _interrupted(error) else "FAILED")
             raise
         self._end("FINISHED")
 
@@ -137,6 +133,8 @@ class Sweep(Sweeper):
 
     def _end(self, status: str) -> None:
         settings, info = self.settings, self.info
+        if status == "KILLED":
+            self._killed_with_the_sweep()
         answer = self.worker.flush() if self.worker else {"runs": {}}
         runs = [(folder, folder.info()) for folder in self.folder.runs()]
         ids = {path: answer["runs"].get(str(path)) for path in (f.path for f, _ in runs)}
@@ -146,7 +144,10 @@ class Sweep(Sweeper):
         report = self._report(runs, ids) if status == "FINISHED" else None
         info.status, info.ended = status, time.time()
         info.report = str(report.parent) if isinstance(report, Path) else None
-        self.folder.write_info(info)
+        try:
+            self.folder.write_info(info)
+        except OSError:  # a full disk: the next command on the store closes the parent run
+            pass
         answer = self.worker.end() if self.worker else {"notes": [], "parents": {}}
         for note in answer["notes"]:
             print(f"warning: {note}", file=sys.stderr, flush=True)
@@ -162,6 +163,17 @@ class Sweep(Sweeper):
         if status == "FINISHED" and self.failed(len(failed), len(runs)):
             names = "; ".join(f"job {run.job} ({run.name}): {run.reason}" for run in failed)
             exit_with(f"{len(failed)} of {len(runs)} jobs failed: {names}", 1)
+
+    def _killed_with_the_sweep(self) -> None:
+        """Record KILLED the runs whose process a parallel launcher ended without warning when
+        the sweep was interrupted (joblib kills its workers): their records still say
+        RUNNING."""
+        for folder in self.folder.runs():
+            run = folder.info()
+            if run.status == "RUNNING" and Process(**run.process).alive() is False:
+                run.status, run.outcome, run.ended = "KILLED", "killed", time.time()
+                run.reason = "interrupted with its sweep"
+                folder.write_info(run)
 
     def _report(self, runs: list, ids: dict) -> Path | str:
         """Write the comparison report; its ``report.md``, or why there is none."""
@@ -187,3 +199,19 @@ class Sweep(Sweeper):
         except Exception as error:  # noqa: BLE001 - the runs are safe; say why there is no report
             return f"not written ({type(error).__name__}: {error})"
         return report
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Ctrl-C or SIGTERM (``SystemExit(128 + signal)``), not a failure."""
+    return isinstance(error, KeyboardInterrupt) or (
+        isinstance(error, SystemExit) and error.code in (128 + signal.SIGINT, 128 + signal.SIGTERM)
+    )
+
+
+def _check_launcher(launcher: DictConfig) -> None:
+    """What a launcher would only refuse once jobs started: ``n_jobs`` (joblib) must be an
+    integer other than 0."""
+    n_jobs = launcher.get("n_jobs", 1)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+        raise schema.ConfigError(f"hydra.launcher.n_jobs={n_jobs}: jobs at a time, an integer "
+                                 "other than 0 (-1: one per core)")  # fmt: skip

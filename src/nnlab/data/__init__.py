@@ -50,7 +50,7 @@ def make(
     ``binary_spiral`` is a two-arm spiral with targets shaped ``(n, 1)`` for sigmoid + binary
     cross-entropy (the book's binary logistic regression data).
     """
-    task, default_noise = one_of("dataset", name, KINDS)
+    task, default_noise = one_of("name", name, KINDS)
     positive_int("samples", samples)
     positive_int("validation_samples", validation_samples, minimum=0)
     noise = in_range("noise", default_noise if noise is None else noise, 0.0)

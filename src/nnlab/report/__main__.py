@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
                 run_ids = query.experiment_run_ids(client, args.experiment)
                 title, out = f"experiment {args.experiment}", Path("reports") / args.experiment
             else:
-                run_ids = list(dict.fromkeys(args.runs))
+                run_ids = list(dict.fromkeys(query.run_id(text) for text in args.runs))
                 title, out = f"{len(run_ids)} runs", Path("reports") / "runs"
             if not run_ids:
                 return _fail(f"{title} has no runs")
@@ -55,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         with records as found:
             objective = args.objective or _trained_objective(found)
             report = write_report(found, out, title=title, objective=objective)
-    except LookupError as error:
+    except (LookupError, ValueError, OSError) as error:
         return _fail(str(error))
+    except RuntimeError as error:  # the store cannot be used now
+        return _fail(str(error), 3)
     if parent is not None:
         from nnlab.track import query
 
@@ -88,9 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, status: int = 2) -> int:
     print(f"error: {message}", file=sys.stderr)
-    return 2
+    return status
 
 
 if __name__ == "__main__":

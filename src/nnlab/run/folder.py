@@ -14,6 +14,7 @@ file or the new one; the history is append-only, and a reader drops a last line 
 off mid-write.
 """
 
+import errno
 import json
 import math
 import os
@@ -30,6 +31,7 @@ CONFIG, INFO, HISTORY, WEIGHTS, ERROR, FIGURES = (
     "config.yaml", "run.json", "history.csv", "weights.npz", "error.txt", "figures"
 )  # fmt: skip
 MIRROR = "mirror.json"  # written by the tracker (nnlab.track.mirror): the MLflow run
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # no room for what a record writes
 ENDED = ("FINISHED", "FAILED", "KILLED", "SKIPPED")
 
 
@@ -73,11 +75,14 @@ class RunFolder:
 
     # -- writing (the process that trains the run) ---------------------------------------------
 
-    def clear(self) -> None:
-        """Remove the record of an earlier run from this folder (a sweep run again into it)."""
+    def start(self, resolved: dict) -> None:
+        """A new run's folder with its config, emptied of an earlier run's record (a sweep run
+        again into the same folder)."""
+        self.path.mkdir(parents=True, exist_ok=True)
         for name in (INFO, HISTORY, WEIGHTS, ERROR, MIRROR):
             self.file(name).unlink(missing_ok=True)
         shutil.rmtree(self.file(FIGURES), ignore_errors=True)
+        self.write_config(resolved)
 
     def write_config(self, resolved: dict) -> None:
         write_atomic(self.file(CONFIG), yaml.safe_dump(resolved, sort_keys=False))
@@ -109,7 +114,16 @@ class RunFolder:
     # -- reading -------------------------------------------------------------------------------
 
     def config(self) -> dict:
-        return yaml.safe_load(self.file(CONFIG).read_text()) or {}
+        """``config.yaml`` as plain data (YAML's safe loader: no object is made from it);
+        ``ValueError`` if it is not a mapping of settings."""
+        try:
+            found = yaml.safe_load(self.file(CONFIG).read_text())
+        except yaml.YAMLError as error:
+            reason = str(error).splitlines()[0]
+            raise ValueError(f"{self.file(CONFIG)} is not a config ({reason})") from None
+        if not isinstance(found, dict):
+            raise ValueError(f"{self.file(CONFIG)} is not a config: not a mapping")
+        return found
 
     def info(self) -> RunInfo | None:
         """``run.json``, or ``None`` before the run wrote it; ``ValueError`` if it is not one."""
@@ -177,11 +191,21 @@ def mirrored_run_id(folder: Path) -> str | None:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, whole."""
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, whole. On a
+    full disk, where even the small file beside it cannot be written, an existing file is
+    overwritten in place: its blocks need no new space, and a record that says how the run
+    ended is worth the small risk of a torn one (readers refuse a torn record)."""
     partial = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         partial.write_text(text)
         os.replace(partial, path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        if error.errno not in DISK_FULL or not path.is_file():
+            raise
+        with open(path, "r+") as handle:
+            handle.write(text)
+            handle.truncate()
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

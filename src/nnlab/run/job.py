@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from nnlab import data, nn, optim, schedules, train
-from nnlab.checks import one_of, positive_int
+from nnlab.checks import in_range, one_of, positive_int
 from nnlab.run.folder import WEIGHTS, RunFolder
 from nnlab.run.schema import RUN_LENGTH, SEARCHES, TRACKING_BACKENDS, Config, ConfigError, load
 from nnlab.train import Callback, History
@@ -72,6 +72,9 @@ def build(cfg: Config) -> Job:
         if trainer.batch_size is not None:
             positive_int("batch_size", trainer.batch_size)
         positive_int("seed", trainer.seed, minimum=0)
+    with _group("optimizer", cfg.optimizer):  # the schedule takes it, the optimizer names it
+        in_range("learning_rate", cfg.optimizer.learning_rate, 0.0, low_open=True)
+    check_memory(cfg, np.dtype(dtype).itemsize)
     train_data, val_data, init, training = np.random.SeedSequence(trainer.seed).spawn(4)
     dataset = asdict(cfg.dataset)
     with _group("dataset", cfg.dataset):
@@ -141,6 +144,42 @@ class _group:  # noqa: N801 - used as a context manager, reads like a label
         if first_word in self.keys:
             raise ConfigError(f"{self.name}.{message}") from exc
         raise ConfigError(f"{self.name}: {message}") from exc
+
+
+def check_memory(cfg: Config, itemsize: int) -> None:
+    """Refuse a run that cannot fit in the memory this machine has free, before allocating:
+    ``ConfigError`` names the setting behind the largest need. The needs are upper estimates:
+
+    - data: ``(samples x classes + validation_samples) x (2 inputs + 1 target)`` numbers;
+    - network: 8 numbers per weight (weights, gradients, optimizer state, deltas) and 4 per unit
+      and sample of a batch (outputs, input gradients, masks);
+    - history: 10 Python floats of 32 bytes per epoch (``nnlab.train.History``).
+    """
+    dataset, model, trainer = cfg.dataset, cfg.model, cfg.trainer
+    rows = dataset.samples * max(dataset.classes, 1) + dataset.validation_samples
+    widths = [2, *model.hidden, max(dataset.classes, 1)]
+    weights = sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=False))
+    batch = f"trainer.batch_size={trainer.batch_size}" if trainer.batch_size else None
+    samples = f"dataset.samples={dataset.samples}"
+    needs = {samples: rows * 3 * itemsize, f"model.hidden={model.hidden}": 8 * weights * itemsize}
+    activations = 4 * min(trainer.batch_size or rows, rows) * sum(widths) * itemsize
+    needs[batch or samples] = needs.get(batch or samples, 0) + activations
+    needs[f"trainer.epochs={trainer.epochs}"] = trainer.epochs * 10 * 32
+    available = _available_memory()
+    if available is not None and sum(needs.values()) > available:
+        setting = max(needs, key=needs.get)
+        raise ConfigError(f"{setting} needs about {sum(needs.values()) / 1e9:.3g} GB of memory; "
+                          f"this machine has {available / 1e9:.3g} GB free")  # fmt: skip
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory free for a new process (Linux's MemAvailable); ``None`` if unknown."""
+    try:
+        with open("/proc/meminfo") as handle:
+            fields = dict(line.split(":", 1) for line in handle)
+        return int(fields["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def restore(folder: RunFolder) -> Job:

@@ -17,7 +17,7 @@ class Process:
 
     @classmethod
     def current(cls) -> "Process":
-        return cls(socket.gethostname(), os.getpid(), _start_time(os.getpid()))
+        return cls(socket.gethostname(), os.getpid(), _stat(os.getpid())[1])
 
     def is_local(self) -> bool:
         return self.host == socket.gethostname()
@@ -33,16 +33,21 @@ class Process:
             return False
         except PermissionError:
             pass  # it exists, under another user
-        return self.start is None or _start_time(self.pid) == self.start
+        state, start = _stat(self.pid)
+        if state in ("Z", "X"):  # ended, not yet reaped by its parent
+            return False
+        return self.start is None or start == self.start
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def _start_time(pid: int) -> int | None:
+def _stat(pid: int) -> tuple[str | None, int | None]:
+    """The process's state (``R``, ``S``, ``Z`` for ended but not reaped...) and start time
+    (clock ticks after boot) from Linux's ``/proc/<pid>/stat``; ``(None, None)`` elsewhere."""
     try:
         with open(f"/proc/{pid}/stat") as handle:
             fields = handle.read().rsplit(")", 1)[1].split()
     except OSError:
-        return None
-    return int(fields[19])  # field 22 of the line; fields here start at field 3
+        return None, None
+    return fields[0], int(fields[19])  # fields 3 and 22 of the line

@@ -58,11 +58,15 @@ class FolderRecorder(Callback):
         self._due = time.monotonic() + FLUSH_SECONDS
 
     def close(self, status: str, outcome: str, reason: str | None, summary: dict) -> None:
-        """Write the rows not written yet, the final weights and how the run ended."""
-        self.flush()
-        self.folder.write_weights(self.params)
+        """Write the rows not written yet, the final weights and how the run ended; on a full
+        disk, how it ended comes first (``OSError`` is raised once that is written, if it
+        could be)."""
         info = self.info
         info.status, info.outcome, info.reason, info.summary = status, outcome, reason, summary
         info.ended = time.time()
         info.seconds = time.perf_counter() - self._started
-        self.folder.write_info(info)
+        try:
+            self.flush()
+            self.folder.write_weights(self.params)
+        finally:
+            self.folder.write_info(info)

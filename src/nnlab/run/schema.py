@@ -230,7 +230,9 @@ def unknown_key(setting: str, group: str, schema: type) -> str:
     """The line for ``setting`` (``optimizer.foo=1`` as typed, or its key), which the dataclass
     ``schema`` of ``group`` (``optimizer``; empty for the top level) does not have."""
     allowed = ", ".join(f.name for f in dataclasses.fields(schema) if f.name != "name")
-    return f"{setting}: no such key; {group or 'config'} takes {allowed}"
+    name = next((f.default for f in dataclasses.fields(schema) if f.name == "name"), MISSING)
+    option = "" if name == MISSING else f"={name}"  # which of the group's options
+    return f"{setting}: no such key; {group or 'config'}{option} takes {allowed or 'none'}"
 
 
 # keys that cannot change a run's numbers, left out of its hash

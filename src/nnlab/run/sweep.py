@@ -33,6 +33,7 @@ class SweepInfo:
     resume: bool = False  # whether jobs wait for reuse.json
     hashes: list[str] = field(default_factory=list)  # the jobs' config hashes, for resuming
     status: str = "RUNNING"  # then FINISHED, FAILED or KILLED
+    reason: str | None = None  # why it ended early, if it did
     ended: float | None = None
     report: str | None = None  # the report's folder, once written
 
@@ -77,7 +78,13 @@ class SweepFolder:
         return mirrored_run_id(self.state)
 
     def runs(self) -> list[RunFolder]:
-        """The run folders of the sweep's jobs, by job number."""
-        folders = [RunFolder(path.parent) for path in self.path.rglob(INFO)]
-        found = [(folder.info(), folder) for folder in folders if FOLDER not in folder.path.parts]
-        return [folder for info, folder in sorted(found, key=lambda pair: pair[0].job)]
+        """The run folders of the sweep's jobs, by job number (a folder whose record cannot be
+        read, torn by a full disk say, is left out)."""
+        found = []
+        for path in self.path.rglob(INFO):
+            folder = RunFolder(path.parent)
+            try:
+                found.append((folder.info().job, folder))
+            except ValueError:
+                continue
+        return [folder for _, folder in sorted(found, key=lambda pair: pair[0])]

@@ -41,6 +41,7 @@ from nnlab.track.store import Store
 from nnlab.train.metrics import higher_is_better, summary_key
 
 RETRY_SECONDS = float(os.environ.get("NNLAB_TRACKING_RETRY_SECONDS", "30"))
+LOST = "process lost"
 UPLOADED = ("config.yaml", INFO, "history.csv", "weights.npz", ERROR)
 
 
@@ -72,13 +73,30 @@ class Mirror:
                     self.sent.append(target)
                 self.notes.pop(str(target.uri), None)
             except Exception as error:  # noqa: BLE001 - keep the data, say why, go on
-                self._failed(target, error)
-                failed.add(target.uri)
+                if self._failed(target, error):
+                    failed.add(target.uri)
+        for uri, store in self._stores.items():
+            if final and store.replaced():
+                self.notes[uri] = f"the database of {uri} was deleted or replaced meanwhile"
         return all(t.closed for t in [*self.runs.values(), *self.sweeps.values()])
 
     def store(self, uri: str) -> Store:
+        """The store at ``uri``, opened once; on opening, the runs this machine left RUNNING in
+        it whose process is gone are taken care of: their folders are watched (and so closed
+        as "process lost"), or, without a folder, the run is ended FAILED."""
         if uri not in self._stores:
-            self._stores[uri] = Store(uri)
+            store = self._stores[uri] = Store(uri)
+            for run in store.running_here():
+                tags = run.data.tags
+                process = Process(tags["nnlab.host"], int(tags["nnlab.pid"]),
+                                  int(tags["nnlab.pid_start"] or 0) or None)  # fmt: skip
+                if process.alive() is False:
+                    folder = tags.get("nnlab.run_dir") or tags.get("nnlab.sweep_dir")
+                    if folder and Path(folder).is_dir():
+                        self.watch(folder)
+                    else:
+                        store.set_tags(run.info.run_id, {"nnlab.error": LOST})
+                        store.end(run.info.run_id, "FAILED")
         return self._stores[uri]
 
     def parent(self, sweep_dir: str) -> "SweepMirror":
@@ -97,15 +115,22 @@ class Mirror:
             for state in root.rglob(f"{FOLDER}/sweep.json"):
                 self.parent(state.parent.parent)
 
-    def _failed(self, target, error: Exception) -> None:
+    def _failed(self, target, error: Exception) -> bool:
+        """Note why ``target`` could not be sent; whether its store failed (a damaged record
+        is closed for good, and what was sent of it ended FAILED)."""
         target.forget()  # what it had read but not sent is read again next time
         if isinstance(error, ValueError):  # a damaged record: it will not get better
             target.closed = True
             self.notes[str(target.path)] = f"{target.path}: not sent ({error})"
-            return
+            if target.run_id and target.uri:
+                store = self.store(target.uri)
+                store.set_tags(target.run_id, {"nnlab.error": f"record damaged: {error}"})
+                store.end(target.run_id, "FAILED")
+            return False
         self._down[target.uri] = time.monotonic() + RETRY_SECONDS
         reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
         self.notes[target.uri] = f"the tracking store {target.uri} failed ({reason})"
+        return True
 
 
 class _Mirrored:
@@ -122,13 +147,14 @@ class _Mirrored:
         self.run_id: str | None = None
         self.closed = False
         self.uri: str | None = None
+        self._verified = False  # the store was seen to have run_id
 
     def bind(self, uid: str) -> None:
         """Mirror the record with ``uid``: what ``mirror.json`` says of it, if anything."""
         if uid != self.uid:
             saved = self._saved if self._saved.get("uid") == uid else {}
             self.uid, self.run_id = uid, saved.get("run_id")
-            self.closed = saved.get("closed", False)
+            self.closed, self._verified = saved.get("closed", False), False
 
     def save(self) -> None:
         self._saved = {"uid": self.uid, "run_id": self.run_id, "closed": self.closed}
@@ -138,14 +164,17 @@ class _Mirrored:
         """Drop what is only in memory (after a failure): the store is asked again."""
 
     def ensure_run(self, store: Store, experiment: str, uid: str, name: str, tags: dict) -> bool:
-        """Find or create the run; whether it was created now."""
-        if self.run_id is not None:
+        """Find or create the run (a saved id the store does not have, as after its database
+        was replaced, is looked up again); whether it was created now."""
+        if self.run_id is not None and (self._verified or store.has_run(self.run_id)):
+            self._verified = True
             return False
         experiment_id = store.experiment_id(experiment)
         self.run_id = store.run_with_uid(experiment_id, uid)
         created = self.run_id is None
         if created:
             self.run_id = store.create_run(experiment_id, name, uid, tags)
+        self._verified = True
         self.save()
         return created
 
@@ -192,9 +221,10 @@ class RunMirror(_Mirrored):
         return True
 
     def _open(self, mirror: Mirror, store: Store, info: RunInfo) -> None:
-        tags = {**info.tags, "nnlab.run_dir": str(self.path)}
-        if info.sweep_dir:
-            tags["mlflow.parentRunId"] = mirror.parent(info.sweep_dir).open_parent(mirror)
+        tags = {**info.tags, **_process_tags(info.process), "nnlab.run_dir": str(self.path)}
+        parent = mirror.parent(info.sweep_dir).open_parent(mirror) if info.sweep_dir else None
+        if parent:
+            tags["mlflow.parentRunId"] = parent
         tracking = info.tracking
         if self.ensure_run(store, tracking["experiment"], info.uid, info.name, tags):
             store.log_params(self.run_id, flatten(self.folder.config()))
@@ -229,13 +259,17 @@ class SweepMirror(_Mirrored):
         super().__init__(path, path / FOLDER / MIRROR)
         self.sweep = SweepFolder(path)
 
-    def open_parent(self, mirror: Mirror) -> str:
+    def open_parent(self, mirror: Mirror) -> str | None:
+        """The parent run's id, created if need be; ``None`` for a sweep that is not tracked."""
         info = self.sweep.info()
+        if info is None or info.tracking is None:
+            return None
         self.bind(info.uid)
         self.uri = info.tracking["uri"]
         store = mirror.store(self.uri)
         tags = {"nnlab.role": "sweep", "nnlab.sweep_id": info.id, "nnlab.sweep_dir": str(self.path),
-                "nnlab.overrides": " ".join(info.overrides) or "(defaults)"}  # fmt: skip
+                "nnlab.overrides": " ".join(info.overrides) or "(defaults)",
+                **_process_tags(info.process)}  # fmt: skip
         self.ensure_run(store, info.tracking["experiment"], info.uid, info.name, tags)
         if info.resume and self.sweep.reuse() is None:
             self.sweep.write_reuse(_finished_runs(store, info))
@@ -252,7 +286,7 @@ class SweepMirror(_Mirrored):
         if self.closed:
             return False
         if info.status == "RUNNING" and Process(**info.process).alive() is False:
-            info.status, info.ended = "FAILED", time.time()
+            info.status, info.reason, info.ended = "FAILED", LOST, time.time()
             self.sweep.write_info(info)
         runs = [mirror.runs[folder.path] for folder in self.sweep.runs()]
         if info.status == "RUNNING" or not all(run.closed for run in runs):
@@ -268,6 +302,8 @@ class SweepMirror(_Mirrored):
             tags["nnlab.failed_jobs"] = "; ".join(failed)
         if info.status != "FINISHED":
             tags["nnlab.outcome"] = info.status.lower()
+        if info.reason:
+            tags["nnlab.error"] = info.reason
         store.set_tags(self.run_id, tags)
         store.upload_text(self.run_id, json.dumps(jobs, indent=2), "sweep_runs.json")
         values = [j["objective"] for j in jobs if j["objective"] is not None]
@@ -322,9 +358,15 @@ def _lost(folder: RunFolder, info: RunInfo) -> RunInfo:
     """Record that the process of a RUNNING run is gone."""
     process = Process(**info.process)
     info.status, info.outcome, info.ended = "FAILED", "lost", time.time()
-    info.reason = f"process lost (pid {process.pid} on {process.host})"
+    info.reason = f"{LOST} (pid {process.pid} on {process.host})"
     folder.write_info(info)
     return info
+
+
+def _process_tags(process: dict) -> dict[str, str]:
+    """Where a run trains: a later command on the same machine can tell whether it still does."""
+    return {"nnlab.host": process["host"], "nnlab.pid": str(process["pid"]),
+            "nnlab.pid_start": str(process["start"] or "")}  # fmt: skip
 
 
 def _draw_figures(folder: RunFolder, info: RunInfo) -> str | None:

@@ -2,7 +2,9 @@
 read where it was recorded when it is still there (tag ``nnlab.run_dir``, same ``nnlab.uid``);
 elsewhere its copy is downloaded from the run's artifacts."""
 
+import logging
 import os
+import re
 from pathlib import Path
 
 from mlflow.exceptions import MlflowException
@@ -14,13 +16,37 @@ from nnlab.track.store import UID_TAG
 
 
 def client_for(uri: str | None) -> MlflowClient:
-    # MLflow would print a progress bar for every artifact downloaded
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    return MlflowClient(tracking_uri=uris.resolve_uri(uri))
+    """A client of the store at ``uri`` (resolved as runs resolve it), checked first: it raises
+    ``ConfigError`` or ``Unreachable`` (``nnlab.track.uri``) within seconds, not after MLflow's
+    minutes of retries."""
+    uri = uris.resolve_uri(uri)
+    uris.check(uri)
+    settle_mlflow()
+    return MlflowClient(tracking_uri=uri)
+
+
+def settle_mlflow() -> None:
+    """What nnlab asks of MLflow's client in this process: a few seconds of HTTP retries (the
+    run folders keep the data), not minutes; no progress bar for every artifact downloaded; and
+    none of its own logging (nnlab says in one line what failed, where it matters)."""
+    os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    for key, value in (("MAX_RETRIES", "2"), ("BACKOFF_FACTOR", "1"), ("TIMEOUT", "10")):
+        os.environ.setdefault(f"MLFLOW_HTTP_REQUEST_{key}", value)
+    logging.getLogger("mlflow").setLevel(logging.CRITICAL)
+
+
+def run_id(text: str) -> str:
+    """``text`` if it can be a run id (32 hexadecimal digits); ``LookupError`` otherwise, so no
+    text reaches a search filter as it was typed."""
+    if not re.fullmatch("[0-9a-f]{32}", text):
+        raise LookupError(f"{text!r} is neither a run folder nor a run id (32 hexadecimal digits)")
+    return text
 
 
 def sweep_parent(client: MlflowClient, sweep_id: str):
     """The newest parent run tagged with ``sweep_id`` in any experiment."""
+    if not re.fullmatch(r"[\w.-]+", sweep_id):
+        raise LookupError(f"{sweep_id!r} is neither a sweep folder nor a sweep id")
     runs = client.search_runs(
         [e.experiment_id for e in client.search_experiments()],
         filter_string=f"tags.`nnlab.sweep_id` = '{sweep_id}' and tags.`nnlab.role` = 'sweep'",

@@ -5,15 +5,20 @@ done (the tracking worker, ``nnlab.sync``, reports and ``reproduce``).
 A fresh SQLite database is created once, under a file lock, by copying an empty database that
 MLflow has already migrated (cached per MLflow version in ``~/.cache/nnlab``): several processes
 migrating one new database at once corrupt it, and migrating costs seconds where a copy costs
-milliseconds. An experiment's artifacts go beside a local database, in ``artifacts/<name>``.
+milliseconds. An experiment's artifacts go beside a local database, in
+``artifacts/<name>-<hash of the name>`` (so every name has a folder of its own, and only one);
+the copy's Default experiment is pointed there too.
 """
 
 import fcntl
+import hashlib
 import os
 import shutil
+import socket
+import sqlite3
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -42,9 +47,10 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
             with _locked(path.with_name(path.name + ".lock")):
                 if not path.exists():
-                    _copy_atomically(_migrated_template(), path)
+                    _copy_atomically(_migrated_template(), path, _artifacts(path, "Default"))
         self.client = MlflowClient(tracking_uri=uri)
         self._experiments: dict[str, str] = {}
+        self._identity = _identity(path)
 
     def experiment_id(self, name: str) -> str:
         """The id of experiment ``name``, created if missing (with its artifact folder beside
@@ -54,7 +60,7 @@ class Store:
         found = self.client.get_experiment_by_name(name)
         if found is None:
             path = sqlite_path(self.uri)
-            location = None if path is None else (path.parent / "artifacts" / _safe(name)).as_uri()
+            location = None if path is None else _artifacts(path, name)
             try:
                 self._experiments[name] = self.client.create_experiment(
                     name, artifact_location=location, tags=EXPERIMENT_KIND
@@ -66,6 +72,26 @@ class Store:
                     raise
         self._experiments[name] = found.experiment_id
         return found.experiment_id
+
+    def replaced(self) -> bool:
+        """Whether a local database was deleted or replaced since this store opened it."""
+        return self._identity != _identity(sqlite_path(self.uri))
+
+    def has_run(self, run_id: str) -> bool:
+        try:
+            self.client.get_run(run_id)
+        except MlflowException:
+            return False
+        return True
+
+    def running_here(self) -> list:
+        """The RUNNING runs of nnlab in the store that were started on this machine."""
+        experiments = [e.experiment_id for e in self.client.search_experiments()]
+        host = socket.gethostname().replace("'", "")
+        return self.client.search_runs(
+            experiments, f"attributes.status = 'RUNNING' and tags.`nnlab.host` = '{host}'",
+            max_results=1000,
+        ) if experiments else []  # fmt: skip
 
     def run_with_uid(self, experiment_id: str, uid: str) -> str | None:
         """The run tagged with nnlab's ``uid`` of a run folder, if one was created."""
@@ -124,12 +150,24 @@ class Store:
         self.client.set_terminated(run_id, status)
 
 
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    """The file's device and inode (``None``: no such file, or not a local store)."""
+    try:
+        stat = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino) if stat else None
+
+
 def _cut(tags: dict[str, str]) -> dict[str, str]:
     return {key: str(value)[:MAX_TAG_VAL_LENGTH] for key, value in tags.items()}
 
 
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+def _artifacts(database: Path, experiment: str) -> str:
+    """Where the artifacts of ``experiment`` go beside a local ``database``, as a URI."""
+    slug = "".join(c if c.isalnum() or c in "-_" else "_" for c in experiment)[:60]
+    digest = hashlib.sha256(experiment.encode()).hexdigest()[:8]
+    return (database.parent / "artifacts" / f"{slug}-{digest}").as_uri()
 
 
 def _migrated_template() -> Path:
@@ -146,9 +184,15 @@ def _migrated_template() -> Path:
     return template
 
 
-def _copy_atomically(source: Path, target: Path) -> None:
+def _copy_atomically(source: Path, target: Path, default_artifacts: str | None = None) -> None:
+    """Copy a database; with ``default_artifacts``, point its Default experiment's artifacts
+    there (MLflow has no call for it: one SQL statement on its ``experiments`` table)."""
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     shutil.copyfile(source, partial)
+    if default_artifacts:
+        with closing(sqlite3.connect(partial)) as db, db:
+            db.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
+                       (default_artifacts,))  # fmt: skip
     os.replace(partial, target)
 
 

@@ -14,7 +14,6 @@ group), so that it records the runs the parent closes as KILLED.
 """
 
 import json
-import logging
 import os
 import queue
 import signal
@@ -99,16 +98,12 @@ def serve() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # what MLflow prints goes to stderr, not into the answers
-    os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
-    # give up on an unreachable server within seconds (the folders keep the data) rather than
-    # after MLflow's default of minutes of retries
-    for key, value in (("MAX_RETRIES", "2"), ("BACKOFF_FACTOR", "1"), ("TIMEOUT", "10")):
-        os.environ.setdefault(f"MLFLOW_HTTP_REQUEST_{key}", value)
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
     commands: queue.SimpleQueue = queue.SimpleQueue()
     threading.Thread(target=_read_commands, args=(commands,), daemon=True).start()
     from nnlab.track.mirror import Mirror  # imports MLflow: while the parent composes its config
+    from nnlab.track.query import settle_mlflow
 
+    settle_mlflow()
     mirror = Mirror()
     while True:
         try:
@@ -124,8 +119,11 @@ def serve() -> None:
             mirror.watch(command["watch"])
         mirror.step(final="end" in command)
         if "flush" in command or "end" in command:
-            answers.write(json.dumps(_answer(mirror)) + "\n")
-            answers.flush()
+            try:
+                answers.write(json.dumps(_answer(mirror)) + "\n")
+                answers.flush()
+            except OSError:  # the parent is gone: its stdin closing says so next
+                pass
         if "end" in command:
             break
     sys.stderr.flush()
