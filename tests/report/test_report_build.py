@@ -254,9 +254,12 @@ def test_seed_groups_mean_and_std(tmp_path):
     assert "## Seeds" in text
     mean, std = np.mean(finals["adam"]), np.std(finals["adam"], ddof=1)
     assert f"| optimizer=adam (3 seeds) | 3 | 3 | {mean:.4g} ± {std:.2g} |" in text
-    for metric in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"):
+    for metric in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
         assert imread(tmp_path / f"seeds_{metric}.png").ndim == 3
         assert f"](seeds_{metric}.png)" in text
+    # every run had the same learning rate at every epoch: no figure of identical lines
+    assert not (tmp_path / "seeds_lr.png").exists()
+    assert "_lr.png" not in text
     # the runs are labelled with their seed
     labels = [row["label"] for row in read_csv(tmp_path / "runs.csv")]
     assert labels[0] == "optimizer=adam, seed=0"
@@ -300,6 +303,16 @@ def test_decision_regions_of_saved_networks(tmp_path):
     text = write_report(runs, out, title="regions", objective="val/loss").read_text()
     assert "![decision regions](decision_regions.png)" in text
     image = imread(out / "decision_regions.png")
-    # two panels side by side (the regression run has none): a 6.0 x 3.5 in figure, w/h 1.71
-    # (one panel would give 0.89, three 2.54)
-    assert 1.5 * image.shape[0] < image.shape[1] < 2 * image.shape[0]
+    # two panels side by side (the regression run has none): a 5.2 x 3.65 in figure, w/h 1.42
+    # (one panel would give 0.71, three 2.14)
+    assert 1.2 * image.shape[0] < image.shape[1] < 1.8 * image.shape[0]
+
+
+def test_decision_regions_show_the_best_twelve(tmp_path):
+    runs = [saved_run(tmp_path / f"run{n}", "spiral", [n + 2]) for n in range(13)]
+    out = tmp_path / "report"
+    text = write_report(runs, out, title="many", objective="val/loss").read_text()
+    assert "(the first 12 of 13 in order)" in text
+    image = imread(out / "decision_regions.png")
+    # three rows of four (10.4 x 9.45 in); a fourth row would make it taller than wide
+    assert image.shape[0] < image.shape[1]

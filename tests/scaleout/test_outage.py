@@ -85,9 +85,8 @@ def test_server_outage_mid_sweep_then_sync(tmp_path, server, sweep_env):
         run = synced[folder.info().name]
         assert run.info.status == "FINISHED"
         check_points(server.uri, run, folder)
-        assert {"history.csv", "weights.npz", "figures/curves.png"} <= e2e.artifact_paths(
-            mlflow, run.info.run_id
-        )
+        stored = e2e.artifact_paths(mlflow, run.info.run_id)
+        assert {"history.csv", "weights.npz", "figures/decision_boundary.png"} <= stored
     (parent,) = e2e.parent_runs(e2e.all_runs(server.uri))
     assert parent.info.status == "FINISHED"
     assert "report/report.md" in e2e.artifact_paths(mlflow, parent.info.run_id)

@@ -291,7 +291,7 @@ def check_killed(result: SimpleNamespace, error: str) -> None:
     with np.load(e2e.download(result.client, run_id, "weights.npz"), allow_pickle=False) as w:
         assert w["dense1.weights"].shape == (2, 64)
         assert np.isfinite(w["dense1.weights"]).all()
-    assert {"figures/curves.png", "config.yaml", "run.json"} <= e2e.artifact_paths(
+    assert {"figures/decision_boundary.png", "config.yaml", "run.json"} <= e2e.artifact_paths(
         result.client, run_id
     )
 

@@ -24,7 +24,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from hydra_plugins.nnlab_optuna_sweeper import RUN_ATTR, shown
 from nnlab.report.text import markdown, number
-from nnlab.viz.style import COLORS, new_figure
+from nnlab.viz.colors import COLORS
+from nnlab.viz.style import new_figure
 
 HISTORY = "search_history.png"
 IMPORTANCES = "search_importances.png"

@@ -26,6 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from nnlab import cli
 from nnlab.cli.app import user_callbacks
+from nnlab.cli.compose import ComposeOnce
 from nnlab.cli.console import results_table
 from nnlab.cli.errors import USAGE_ERRORS, describe, exit_with
 from nnlab.run import provenance, schema
@@ -45,9 +46,11 @@ class Sweep(Sweeper):
         self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
     ) -> None:
         self.config = config
-        self.hydra_context = hydra_context
+        # every job composed through one loader, each choice of config groups once
+        loader = ComposeOnce(hydra_context.config_loader)
+        self.hydra_context = HydraContext(config_loader=loader, callbacks=hydra_context.callbacks)
         self.launcher = Plugins.instance().instantiate_launcher(
-            hydra_context=hydra_context, task_function=task_function, config=config
+            hydra_context=self.hydra_context, task_function=task_function, config=config
         )
 
     # -- what a sweeper provides ----------------------------------------------------------------

@@ -53,6 +53,11 @@ class Network:
             dy = layer.backward(dy)
         self.layers[0].backward(dy, need_dx=False)
 
+    @property
+    def regularized(self) -> bool:
+        """Whether any layer adds a penalty to the loss (else data loss is the whole loss)."""
+        return bool(self._regularized)
+
     def regularization_loss(self) -> float:
         if not self._regularized:
             return 0.0

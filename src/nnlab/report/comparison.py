@@ -29,11 +29,13 @@ import numpy as np
 
 from nnlab.report.runs import RunRecord
 from nnlab.report.text import markdown, number
-from nnlab.run.folder import WEIGHTS
-from nnlab.run.job import restore
+from nnlab.run.folder import FIGURES, WEIGHTS
+from nnlab.run.job import run_regions
+from nnlab.train import History
 from nnlab.train.metrics import higher_is_better, summary_key
 from nnlab.viz import compare
-from nnlab.viz.regions import regions
+from nnlab.viz.files import REGIONS
+from nnlab.viz.regions import load_png
 
 METRICS = ("train/loss", "train/accuracy", "val/loss", "val/accuracy")
 CURVES = (  # metric, log y-axis
@@ -46,6 +48,7 @@ CURVES = (  # metric, log y-axis
 IGNORED_PREFIXES = ("tracking.",)
 IGNORED_KEYS = ("quiet", "objective")
 SEED = "trainer.seed"
+PANELS = 12  # decision-region pictures at most, the best runs (or groups) first
 ERROR_CHARS = 80  # of an error message in the Markdown table (runs.csv has all of it)
 MISSING = None  # a parameter a run does not have (the momentum of an Adam run)
 
@@ -123,7 +126,8 @@ def write_report(records: list[RunRecord], folder: Path, *, title: str, objectiv
         lines += _images(f"![{metric}]({path.name})" for metric, path in figures)
 
     groups = group_rows(rows, keys)
-    if any(len(group.rows) > 1 for group in groups):
+    seeded = any(len(group.rows) > 1 for group in groups)
+    if seeded:
         groups.sort(key=lambda group: _group_order(group, objective))
         _write_groups_csv(folder / "groups.csv", groups, [k for k in keys if k != SEED])
         lines += ["", "## Seeds", ""]
@@ -136,13 +140,18 @@ def write_report(records: list[RunRecord], folder: Path, *, title: str, objectiv
         figures = _band_figures(groups, folder)
         lines += [""] + _images(f"![{metric}, mean ± std]({path.name})" for metric, path in figures)
 
-    boundary, notes = _boundary_figure(ordered, folder, title)
+    shown = _typical(groups, objective) if seeded else [(row, "") for row in ordered]
+    boundary, notes = _boundary_figure(shown[:PANELS], folder, title)
     if boundary is not None or notes:
         lines += ["", "## Decision regions", ""]
         if boundary is not None:
+            which = "for each group, its run nearest the median" if seeded else ""
+            if len(shown) > PANELS:
+                which += f"{', ' if which else ''}the first {PANELS} of {len(shown)} in order"
+            which = f" ({which})" if which else ""
             lines += [
                 "Decision regions of the final weights over the training data; titles give the "
-                "final train accuracy recorded during training.",
+                f"final train accuracy recorded during training{which}.",
                 "",
                 f"![decision regions]({boundary.name})",
             ]
@@ -455,7 +464,7 @@ def _curve_figures(rows: list[Row], folder: Path) -> list[tuple[str, Path]]:
         if row.record.history is not None
     ]
     saved = []
-    for metric, log in CURVES:
+    for metric, log in _varying(CURVES, [line.history for line in lines]):
         figure = compare.overlay(lines, metric, metric, log=log, stacked=metric == "lr")
         if figure is not None:
             saved.append((metric, _save(figure, folder / _file("curves", metric))))
@@ -472,37 +481,59 @@ def _band_figures(groups: list[Group], folder: Path) -> list[tuple[str, Path]]:
         for group in groups
     ]
     saved = []
-    for metric, log in CURVES:
+    for metric, log in _varying(CURVES, [h for band in bands for h in band.histories]):
         figure = compare.bands(bands, metric, f"{metric}: mean ± std over seeds", log=log)
         if figure is not None:
             saved.append((metric, _save(figure, folder / _file("seeds", metric))))
     return saved
 
 
-def _boundary_figure(rows: list[Row], folder: Path, title: str):
-    """The grid of decision regions, for runs on 2-D classification data with weights; and a
-    note for each run that has weights but could not be drawn."""
+def _varying(curves, histories: list[History]):
+    """The ``(metric, log)`` of ``curves`` whose columns are not the same in every history (a
+    seeds sweep's learning rates are one line drawn again and again)."""
+    for metric, log in curves:
+        columns = {tuple(h.metrics[metric]) for h in histories if metric in h.metrics}
+        if len(columns) > 1 or len(histories) == 1:
+            yield metric, log
+
+
+def _typical(groups: list[Group], objective: str) -> list[tuple[Row, str]]:
+    """One run per group: the finished run whose final ``objective`` is nearest the group's
+    median (the group's first run when none finished), with a note saying so."""
+    chosen = []
+    for group in groups:
+        values = [_objective_value(row.record, objective) for row in group.finished]
+        if len(values) < 2 or not np.isfinite(values).any():
+            chosen.append((group.rows[0], ""))
+            continue
+        median = float(np.nanmedian(values))
+        distance = [abs(v - median) if math.isfinite(v) else math.inf for v in values]
+        chosen.append((group.finished[int(np.argmin(distance))], f", median of {len(values)}"))
+    return chosen
+
+
+def _boundary_figure(rows: list[tuple[Row, str]], folder: Path, title: str):
+    """The grid of decision regions, for runs on 2-D classification data with weights: each
+    run's own picture (drawn with its figures) or one drawn now; and a note for each run that
+    has weights but could not be drawn. ``rows`` pairs each run with a note for its title."""
     panels, notes = [], []
-    for row in rows:
+    for row, chosen in rows:
         record = row.record
         if record.folder is None or not record.folder.file(WEIGHTS).is_file():
             continue
+        saved = record.folder.file(FIGURES) / REGIONS
         try:
-            job = restore(record.folder)
+            image = load_png(saved) if saved.is_file() else run_regions(record.folder)
         except Exception as error:  # noqa: BLE001 - an old or foreign run: note it, go on
             notes.append(f"{row.label}: not redrawn ({type(error).__name__}: {error})")
             continue
-        data = job.data
-        if data.n_inputs != 2 or data.task == "regression":
-            continue
-        if not all(np.isfinite(array).all() for array in job.network.params.values()):
-            notes.append(f"{row.label}: not drawn, its weights are not finite")
+        if image is None:
             continue
         accuracy = number("accuracy", record.summary.get(summary_key("train/accuracy", "final")))
         heading = "\n".join(textwrap.wrap(row.label, 34, break_on_hyphens=False))
         status = "" if row.finished else f" ({_run_status(record)})"
-        found = regions(job.network.predict, data.x_train, data.y_train)
-        panels.append(compare.Panel(f"{heading}\ntrain accuracy {accuracy}{status}", found))
+        text = f"{heading}\ntrain accuracy {accuracy}{status}{chosen}"
+        panels.append(compare.Panel(text, image))
     figure = compare.boundary_grid(panels, f"{title}: decision regions")
     if figure is None:
         return None, notes

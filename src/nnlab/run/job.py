@@ -15,7 +15,8 @@ from nnlab.checks import in_range, one_of, positive_int
 from nnlab.run.folder import WEIGHTS, RunFolder
 from nnlab.run.schema import RUN_LENGTH, SEARCHES, TRACKING_BACKENDS, Config, ConfigError, load
 from nnlab.train import Callback, History
-from nnlab.train.metrics import SEARCH_METRICS, TRAIN_METRICS, VAL_METRICS
+from nnlab.train.metrics import PENALTY_METRICS, SEARCH_METRICS, TRAIN_METRICS, VAL_METRICS
+from nnlab.viz.regions import picture, regions
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
@@ -34,8 +35,12 @@ class Job:
 
     @property
     def metrics(self) -> tuple[str, ...]:
-        """The metrics the run records each epoch, in the order of its history's columns."""
+        """The metrics the run records each epoch, in the order of its history's columns;
+        ``train/data_loss`` and ``train/reg_loss`` only when a penalty makes them differ from
+        ``train/loss`` and zero."""
         found = TRAIN_METRICS + (SEARCH_METRICS if self.rule is None else ())
+        if not self.network.regularized:
+            found = tuple(m for m in found if m not in PENALTY_METRICS)
         return tuple(sorted(found + (VAL_METRICS if self.data.x_val is not None else ())))
 
     def run(self, callbacks: list[Callback]) -> History:
@@ -192,3 +197,12 @@ def restore(folder: RunFolder) -> Job:
     for name, array in saved.items():
         np.copyto(params[name], array)
     return job
+
+
+def run_regions(folder: RunFolder) -> np.ndarray | None:
+    """The decision-regions picture of a stored run's final network (``nnlab.viz.regions``);
+    ``None`` when its data are not 2-D classes."""
+    job = restore(folder)
+    if job.data.n_inputs != 2 or job.data.task == "regression":
+        return None
+    return picture(regions(job.network.predict, job.data.x_train, job.data.y_train))

@@ -370,20 +370,17 @@ def _process_tags(process: dict) -> dict[str, str]:
 
 
 def _draw_figures(folder: RunFolder, info: RunInfo) -> str | None:
-    """The run's figures into its folder (once): learning curves, and decision regions for
-    2-D classification data; what went wrong if they could not be drawn."""
-    from nnlab.run.job import restore
+    """The run's figures into its folder (once): its decision regions for 2-D classification
+    data, and for a run of its own its learning curves (a sweep's runs have theirs overlaid in
+    the sweep's report); what went wrong if they could not be drawn."""
+    from nnlab.run.job import run_regions
     from nnlab.viz.files import save_run_figures
-    from nnlab.viz.regions import regions
 
     if folder.file(FIGURES).is_dir():
         return None
     try:
-        job = restore(folder)
-        found = None
-        if job.data.n_inputs == 2 and job.data.task != "regression":
-            found = regions(job.network.predict, job.data.x_train, job.data.y_train)
-        save_run_figures(folder.history(), info.name, folder.file(FIGURES), found)
+        history = None if info.sweep_dir else folder.history()
+        save_run_figures(folder.file(FIGURES), info.name, history, run_regions(folder))
     except Exception as error:  # noqa: BLE001 - a run is closed with or without its figures
         return f"{type(error).__name__}: {error}"
     return None

@@ -2,7 +2,9 @@
 
 Every epoch a loop records ``train/loss`` (data + regularisation), ``train/data_loss``,
 ``train/reg_loss``, ``train/accuracy`` and ``lr``; ``val/loss`` and ``val/accuracy`` when
-validation is due; the search baselines add ``search/acceptance``. A run's summary keeps, for
+validation is due; the search baselines add ``search/acceptance``. A run keeps
+``PENALTY_METRICS`` only when its network has a penalty (without one they are ``train/loss``
+and zero). A run's summary keeps, for
 each ``SUMMARIZED`` metric, its best value, the epoch of the best and its final value, keyed
 ``val/loss_best``, ``val/loss_best_epoch``, ``val/loss_final`` (``summary_key``).
 """
@@ -10,6 +12,7 @@ each ``SUMMARIZED`` metric, its best value, the epoch of the best and its final 
 TRAIN_METRICS = ("train/loss", "train/data_loss", "train/reg_loss", "train/accuracy", "lr")
 VAL_METRICS = ("val/loss", "val/accuracy")
 SEARCH_METRICS = ("search/acceptance",)
+PENALTY_METRICS = ("train/data_loss", "train/reg_loss")
 SUMMARIZED = ("train/loss", "train/accuracy", "val/loss", "val/accuracy")
 SUMMARY_KINDS = ("best", "best_epoch", "final")
 

@@ -17,13 +17,12 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from nnlab.train import History
-from nnlab.viz.boundary import draw_regions
-from nnlab.viz.regions import Regions
-from nnlab.viz.style import COLORS, new_figure, thin
+from nnlab.viz.colors import COLORS
+from nnlab.viz.style import new_figure, thin
 
 WIDTH = 7.5  # inches, every comparison figure
 AXES_HEIGHT = 4.0  # inches, a figure with its legend inside the axes
-LEGEND_CHARS = 112  # characters of legend text that fit across the figure below the axes
+LEGEND_CHARS = 96  # characters of legend entries that fit across the figure below the axes
 LEGEND_ROW = 0.19  # inches per row of a legend below the axes
 
 
@@ -49,10 +48,10 @@ class Band:
 
 @dataclass
 class Panel:
-    """One small decision-region plot (``nnlab.viz.regions.regions`` of a run)."""
+    """One small decision-region plot: a run's picture (``nnlab.viz.regions.picture``)."""
 
     title: str
-    regions: Regions
+    image: np.ndarray
 
 
 def palette(n: int) -> list[str]:
@@ -139,20 +138,23 @@ def mean_std(histories: Sequence[History], metric: str):
 
 
 def boundary_grid(panels: Sequence[Panel], title: str, ncols: int = 4) -> Figure | None:
-    """Small decision-region plots side by side, ``ncols`` to a row; ``None`` without panels."""
+    """Small decision-region pictures side by side, ``ncols`` to a row, each under its title
+    (three lines at most); ``None`` without panels."""
     if not panels:
         return None
     ncols = min(ncols, len(panels))
     nrows = -(-len(panels) // ncols)
-    figure, axes = new_figure(2.9 * ncols + 0.2, 3.1 * nrows + 0.4, ncols=ncols, nrows=nrows)
+    width, height = 2.6 * ncols, 2.9 * nrows + 0.75  # a panel: 2.5 in of picture, 0.4 of title
+    figure, axes = new_figure(width, height, ncols=ncols, nrows=nrows,
+                              margins=(0.01, 0.01, 0.99, 1 - 0.8 / height))  # fmt: skip
+    figure.subplots_adjust(wspace=0.05, hspace=0.4 / 2.5)
     axes = axes if isinstance(axes, list) else [axes]
     for ax, panel in zip(axes, panels, strict=False):
-        draw_regions(panel.regions, panel.title, ax=ax)
-        ax.title.set_fontsize(8.5)
-        ax.tick_params(labelsize=7)
-    for ax in axes[len(panels) :]:
+        ax.imshow(panel.image, interpolation="nearest")
+        ax.set_title(panel.title, fontsize=8.5)
+    for ax in axes:
         ax.set_axis_off()
-    figure.suptitle(title, fontsize=11)
+    figure.suptitle(title, fontsize=11, y=1 - 0.08 / height, va="top")
     return figure
 
 
@@ -197,17 +199,22 @@ def _minor_label(ax, value: float, _position) -> str:
 
 
 def _figure(labels: list[str]):
-    """A figure whose axes keep their height whatever the legend below them takes; and a
-    function that draws the legend once the lines are there."""
-    longest = max(len(label) for label in labels) + 6  # the line sample and padding
+    """A figure whose axes keep their height whatever the legend below them takes (its margins
+    fixed, not laid out: several times faster to draw); and a function that draws the legend
+    once the lines are there."""
+    longest = max(len(label) for label in labels) + 8  # the line sample and padding
     if len(labels) <= 4 and longest <= 34:
         figure, ax = new_figure(WIDTH, AXES_HEIGHT, margins=(0.1, 0.12, 0.97, 0.91))
         return figure, ax, lambda: ax.legend(fontsize=8.5, framealpha=0.85)
     ncols = max(1, min(len(labels), LEGEND_CHARS // longest))
-    rows = -(-len(labels) // ncols)
-    figure, ax = new_figure(WIDTH, AXES_HEIGHT + 0.25 + LEGEND_ROW * rows)
+    legend = 0.25 + LEGEND_ROW * -(-len(labels) // ncols)  # inches below the axes' labels
+    height = AXES_HEIGHT + legend
+    figure, ax = new_figure(WIDTH, height, margins=(0.1, (legend + 0.48) / height, 0.97,
+                                                    1 - 0.36 / height))  # fmt: skip
     return (
         figure,
         ax,
-        lambda: figure.legend(loc="outside lower center", ncols=ncols, fontsize=8, frameon=False),
+        lambda: figure.legend(
+            loc="lower center", ncols=ncols, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.01)
+        ),  # fmt: skip
     )

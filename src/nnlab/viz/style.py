@@ -1,12 +1,8 @@
-"""One look for every figure: size, fonts, grid, and a colour per run."""
+"""One look for every figure: size, fonts, grid (the colours: ``nnlab.viz.colors``)."""
 
 import numpy as np
 from matplotlib.figure import Figure
 
-COLORS = (
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-    "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
-)  # fmt: skip
 DPI = 110
 
 

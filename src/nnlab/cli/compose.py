@@ -1,0 +1,56 @@
+"""Composing a sweep's jobs once: Hydra composes every job's config from scratch (the defaults
+list, every YAML file, the schema) a third of a second each, and a sweep asks for each job's
+config at least twice (nnlab checks every job before any starts; the launcher composes it to
+run it). Most jobs of a sweep differ only in values (``trainer.seed=0..15``): their configs are
+one composition with different value overrides.
+
+``ComposeOnce`` wraps Hydra's config loader: a job's config is the composition of its config
+group choices (``optimizer=adam``, ``+callbacks=...``; composed once per distinct choice),
+copied, with its value overrides applied the way Hydra applies them, and ``hydra.overrides``
+and ``hydra.job.override_dirname`` set as Hydra sets them. Everything else is the wrapped
+loader's. Every launcher composes through the sweeper's loader, so every launcher gains.
+"""
+
+import copy
+
+from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+
+class ComposeOnce:
+    def __init__(self, loader: ConfigLoaderImpl) -> None:
+        self.loader = loader
+        self._compositions: dict[tuple[str, ...], DictConfig] = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self.loader, name)
+
+    def __reduce__(self):  # to a launcher's workers: the loader, without the compositions
+        return ComposeOnce, (self.loader,)
+
+    def load_sweep_config(self, master_config: DictConfig, sweep_overrides: list[str]):
+        overrides = OverridesParser.create().parse_overrides(list(sweep_overrides))
+        choices = tuple(o.input_line for o in overrides if self._chooses(o))
+        if choices not in self._compositions:
+            self._compositions[choices] = self.loader.load_sweep_config(master_config, [*choices])
+        cfg = copy.deepcopy(self._compositions[choices])
+        values = [o for o in overrides if not self._chooses(o)]
+        ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
+        app = [o for o in overrides if not o.is_hydra_override()]
+        with open_dict(cfg.hydra):
+            cfg.hydra.overrides.task = [o.input_line for o in app]
+            cfg.hydra.overrides.hydra += [o.input_line for o in values if o.is_hydra_override()]
+            dirname = cfg.hydra.job.config.override_dirname
+            cfg.hydra.job.override_dirname = get_overrides_dirname(
+                overrides=app, exclude_keys=list(dirname.exclude_keys),
+                item_sep=dirname.item_sep, kv_sep=dirname.kv_sep,
+            )  # fmt: skip
+        OmegaConf.copy_cache(from_config=master_config, to_config=cfg)
+        return cfg
+
+    def _chooses(self, override) -> bool:
+        """Whether an override chooses from a config group (as Hydra's defaults list tells)."""
+        return self.loader.repository.group_exists(override.key_or_group) and not isinstance(
+            override.value(), dict
+        )
