@@ -16,7 +16,7 @@ LAYERS = [
      "nnlab.train", "nnlab.stats"),
     ("nnlab.run", "nnlab.viz"),
     ("nnlab.track", "nnlab.report", "nnlab.search"),
-    ("nnlab.cli", "nnlab.sync", "nnlab.reproduce"),
+    ("nnlab.cli", "nnlab.sync", "nnlab.reproduce", "nnlab.ui"),
 ]  # fmt: skip
 
 

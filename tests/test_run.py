@@ -33,11 +33,11 @@ def read_csv(text: str) -> list[dict[str, str]]:
 def results_table(stdout: str) -> list[list[str]]:
     """The rows of the results table the sweep prints at its end (header first)."""
     lines = stdout.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("#  run"))
+    start = next(i for i, line in enumerate(lines) if line.startswith("rank  job"))
     assert set(lines[start + 1].replace(" ", "")) == {"-"}, lines[start + 1]
     rows = [lines[start].split()]
     for line in lines[start + 2 :]:
-        if not line[:1].isdigit():
+        if not line[:1].isdigit() and line[:2] != "- ":
             break
         rows.append(line.split())
     return rows
@@ -81,13 +81,16 @@ def test_sweep_exits_zero(sgd_adam):
 def test_sweep_prints_results_table_best_first(sgd_adam):
     rows = results_table(sgd_adam.proc.stdout)
     header, body = rows[0], rows[1:]
-    assert header[:5] == ["#", "run", "status", "val/loss", "train/accuracy"]
-    assert sorted(row[1] for row in body) == ["optimizer=adam", "optimizer=sgd"]
-    assert [row[2] for row in body] == ["FINISHED", "FINISHED"]
-    losses = [float(row[3]) for row in body]
+    assert header[:6] == ["rank", "job", "run", "status", "val/loss", "train/accuracy"]
+    assert [row[0] for row in body] == ["1", "2"]
+    assert sorted(row[1:3] for row in body) == [["1", "optimizer=sgd"], ["2", "optimizer=adam"]]
+    assert [row[3] for row in body] == ["FINISHED", "FINISHED"]
+    losses = [float(row[4]) for row in body]
     assert losses == sorted(losses)
-    run_ids = {r.info.run_id for r in sgd_adam.children}
-    assert {row[6] for row in body} == run_ids
+    run_ids = {r.info.run_id[:8] for r in sgd_adam.children}
+    assert {row[7] for row in body} == run_ids
+    best = next(line for line in sgd_adam.proc.stdout.splitlines() if line.startswith("best: "))
+    assert best.startswith(f"best: {body[0][2]} (val/loss={body[0][4]}, run {body[0][7]})")
 
 
 def test_sweep_has_one_parent_and_a_finished_child_per_job(sgd_adam):
@@ -119,9 +122,9 @@ def test_child_metrics_cover_every_epoch(sgd_adam):
             assert sorted(history) == list(range(EPOCHS)), key
             assert all(math.isfinite(v) for v in history.values()), key
         metrics = child.data.metrics
-        for key in ("val/loss_final", "val/loss_best", "val/loss_best_epoch", "train/loss_final"):
+        for key in ("val_loss_final", "val_loss_best", "val_loss_best_epoch", "train_loss_final"):
             assert key in metrics, sorted(metrics)
-        assert metrics["val/loss_best"] <= metrics["val/loss_final"]
+        assert metrics["val_loss_best"] <= metrics["val_loss_final"]
 
 
 def test_child_metrics_match_history_csv(sgd_adam):
@@ -133,7 +136,7 @@ def test_child_metrics_match_history_csv(sgd_adam):
         assert [int(row["epoch"]) for row in rows] == list(range(EPOCHS))
         logged = e2e.metric_history(sgd_adam.client, run_id, "train/loss")
         assert {int(r["epoch"]): float(r["train/loss"]) for r in rows} == logged
-        assert child.data.metrics["val/loss_final"] == float(rows[-1]["val/loss"])
+        assert child.data.metrics["val_loss_final"] == float(rows[-1]["val/loss"])
 
 
 def test_child_artifacts(sgd_adam):
@@ -206,8 +209,8 @@ def test_parent_has_runs_list_and_report(sgd_adam):
     for child in sgd_adam.children:
         assert child.info.run_name in report
     assert (sgd_adam.sweep_dir / "report" / "report.md").is_file()
-    assert parent.data.metrics["val/loss_best"] == min(
-        c.data.metrics["val/loss_final"] for c in sgd_adam.children
+    assert parent.data.metrics["sweep_best_val_loss_final"] == min(
+        c.data.metrics["val_loss_final"] for c in sgd_adam.children
     )
 
 

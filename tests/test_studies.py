@@ -13,6 +13,8 @@ from nnlab import reproduce
 from nnlab.paths import REPO_ROOT
 from nnlab.run.folder import RunFolder
 
+pytestmark = pytest.mark.slow  # end-to-end sweeps in subprocesses: make test-slow
+
 EPOCHS = 15
 STUDIES = {
     "optimizers": (

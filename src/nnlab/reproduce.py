@@ -5,11 +5,12 @@ check that every metric of every epoch comes out exactly as recorded in its ``hi
     python -m nnlab.reproduce multirun/2026-11-25_10-00-00/0_optimizer=sgd   # a run folder
     python -m nnlab.reproduce 3f2a... --force
 
-``<run>`` is a run folder, or an MLflow run id whose folder is read where it was recorded (or
-downloaded from the run's artifacts). A stored run is untrusted input: its config is read into
-nnlab's schema, and only nnlab's own callbacks are rebuilt from it. Numbers are only comparable
-with the same code and libraries, so a run recorded at another git commit, from a dirty tree,
-or with other Python/NumPy versions is refused (exit 2, saying what differs) unless ``--force``.
+``<run>`` is a run folder, or an MLflow run id (or its first 8 or more digits, as reports show
+it) whose folder is read where it was recorded (or downloaded from the run's artifacts). A
+stored run is untrusted input: its config is read into nnlab's schema, and only nnlab's own
+callbacks are rebuilt from it. Numbers are only comparable with the same code and libraries, so
+a run recorded at another git commit, from a dirty tree, or with other Python/NumPy versions is
+refused (exit 2, saying what differs) unless ``--force``.
 """
 
 import argparse
@@ -35,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
             if not folder.exists():
                 from nnlab.track.query import client_for, run_folder, run_id
 
-                folder = run_folder(client_for(args.uri), run_id(args.run), Path(scratch))
+                client = client_for(args.uri)
+                folder = run_folder(client, run_id(client, args.run), Path(scratch))
             info, recorded = folder.info(), folder.history()
             settings = schema.load(folder.config())
         except (LookupError, ValueError, OSError) as error:
@@ -118,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m nnlab.reproduce",
         description="Re-run a recorded run from its config and compare every metric.",
     )
-    parser.add_argument("run", help="a run folder, or an MLflow run id")
+    parser.add_argument(
+        "run", help="a run folder, or an MLflow run id (its first 8 or more digits will do)"
+    )
     parser.add_argument("--uri", help="tracking URI (default: $MLFLOW_TRACKING_URI or mlruns/)")
     parser.add_argument(
         "--force", action="store_true", help="re-run even if the code or versions differ"

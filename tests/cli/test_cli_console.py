@@ -13,10 +13,10 @@ from nnlab.run.sweep import SweepInfo
 
 def job(num, status="FINISHED", objective=None, error=None, accuracy=None):
     """A job's record and run id, as the table gets them."""
-    summary = {} if accuracy is None else {"train/accuracy_final": accuracy}
+    summary = {} if accuracy is None else {"train_accuracy_final": accuracy}
     if objective is not None and not math.isnan(objective):
-        summary.update({"val/loss_final": objective, "val/accuracy_final": objective,
-                        "train/accuracy_final": accuracy or objective})  # fmt: skip
+        summary.update({"val_loss_final": objective, "val_accuracy_final": objective,
+                        "train_accuracy_final": accuracy or objective})  # fmt: skip
     info = RunInfo(uid="u", name=f"job{num}", process={}, started=0.0, epochs=1, job=num,
                    status=status, reason=error, seconds=1.0, summary=summary)  # fmt: skip
     return info, f"run{num}"
@@ -25,11 +25,15 @@ def job(num, status="FINISHED", objective=None, error=None, accuracy=None):
 def table_rows(text: str) -> list[list[str]]:
     lines = text.splitlines()
     assert set(lines[1].replace(" ", "")) == {"-"}
-    return [line.split() for line in lines[2:] if line[:1].isdigit()]
+    return [line.split() for line in lines[2:] if line[:1].isdigit() or line[:2] == "- "]
 
 
 def order(results, objective) -> list[int]:
-    return [int(row[0]) for row in table_rows(results_table(results, objective))]
+    """The jobs' numbers (from 0) in the table's order."""
+    rows = table_rows(results_table(results, objective))
+    ranked = [row[0] for row in rows if row[0] != "-"]
+    assert ranked == [str(rank) for rank in range(1, len(ranked) + 1)]
+    return [int(row[1]) - 1 for row in rows]
 
 
 RESULTS = [
@@ -61,20 +65,13 @@ def test_table_columns_and_error_lines():
     results = [job(0, objective=0.25, accuracy=0.9), RESULTS[1]]
     text = results_table(results, "val/loss")
     lines = text.splitlines()
-    assert lines[0].split() == [
-        "#",
-        "run",
-        "status",
-        "val/loss",
-        "train/accuracy",
-        "seconds",
-        "run",
-        "id",
-    ]
+    assert lines[0].split() == ["rank", "job", "run", "status", "val/loss", "train/accuracy",
+                                "seconds", "run", "id"]  # fmt: skip
     rows = table_rows(text)
-    assert rows[0] == ["0", "job0", "FINISHED", "0.25", "0.900", "1.0", "run0"]
-    assert rows[1] == ["1", "job1", "FAILED", "-", "-", "1.0", "run1"]
-    assert lines[-1] == "job 1 (job1) FAILED: Boom: at epoch 5"
+    assert rows[0] == ["1", "1", "job0", "FINISHED", "0.25", "0.900", "1.0", "run0"]
+    assert rows[1] == ["-", "2", "job1", "FAILED", "-", "-", "1.0", "run1"]
+    assert lines[-2] == "best: job0 (val/loss=0.25, run run0)"
+    assert lines[-1] == "job 2 (job1) FAILED: Boom: at epoch 5"
     widths = {len(line) for line in lines[:4]}
     assert len(widths) == 1, "columns are aligned"
 

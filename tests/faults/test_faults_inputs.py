@@ -96,7 +96,7 @@ def tool(*args: str, cwd) -> tuple[subprocess.CompletedProcess, float]:
     ("args", "fragment", "status"),
     [
         (["nnlab.reproduce", "0" * 32, "--uri", "http://127.0.0.1:1"], "unreachable", 3),
-        (["nnlab.reproduce", "deadbeef"], "neither a run folder nor a run id", 2),
+        (["nnlab.reproduce", "deadbeef"], "deadbeef", 2),
         (["nnlab.report", "--sweep", "x' OR tags.a = 'b"], "neither a sweep folder", 2),
         (["nnlab.report", "--runs", "0" * 32, "--uri", "http://127.0.0.1:1"], "unreachable", 3),
         (["nnlab.sync", "no-such-folder"], "no such folder", 2),

@@ -83,6 +83,11 @@ def test_interrupting_a_joblib_sweep_kills_its_runs(tmp_path, sweep_env, signum)
     (parent,) = left.parents
     assert parent.info.status == "KILLED"
     assert left.stdout.count("KILLED") >= 2, "each job says how it ended"
+    assert left.proc.returncode == 128 + signum
+    assert left.stderr.splitlines() == [  # one line, no traceback
+        f"interrupted: {len(left.children)} runs KILLED, record in {tmp_path / 'sweep'} "
+        "(resume: run the same command again)"
+    ]
 
 
 def test_killing_a_joblib_sweeps_process_stops_its_workers(tmp_path, sweep_env):

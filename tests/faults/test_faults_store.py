@@ -19,6 +19,8 @@ from support import e2e
 
 from nnlab.run.folder import RunFolder
 
+pytestmark = pytest.mark.slow  # end-to-end sweeps in subprocesses: make test-slow
+
 
 def run_py(args, folder, sweep_env, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(e2e.command(args, folder, **kwargs), cwd=folder, env=sweep_env,

@@ -15,6 +15,8 @@ from support.server import Server
 
 from nnlab.run import provenance
 
+pytestmark = pytest.mark.slow  # end-to-end sweeps in subprocesses: make test-slow
+
 MARKER = "forged-run-ran-this"
 CONFIG = {
     "dataset": {"name": "spiral", "samples": 20, "validation_samples": 10},

@@ -165,9 +165,9 @@ def test_table_sorted_by_objective_with_unfinished_runs_last(tmp_path):
     assert [row["label"] for row in rows][:3] == ["momentum=0.2", "momentum=0.1", "momentum=0.4"]
     assert rows[3]["status"] == "FAILED"
     assert rows[3]["error"] == "loss became nan at epoch 8"
-    assert float(rows[0]["val/loss_final"]) == pytest.approx(0.2)
-    assert float(rows[0]["val/loss_best"]) == pytest.approx(0.2)
-    assert float(rows[0]["val/loss_best_epoch"]) == EPOCHS - 1
+    assert float(rows[0]["val_loss_final"]) == pytest.approx(0.2)
+    assert float(rows[0]["val_loss_best"]) == pytest.approx(0.2)
+    assert float(rows[0]["val_loss_best_epoch"]) == EPOCHS - 1
     # only the differing param, as a full key; no tracking or settings columns
     assert "optimizer.momentum" in rows[0]
     assert not any(key.startswith(("tracking.", "optimizer.name", "quiet")) for key in rows[0])
@@ -245,12 +245,12 @@ def test_seed_groups_mean_and_std(tmp_path):
         assert group["runs"] == group["finished"] == "3"
         assert group["run_ids"].split() == [f"{name}{seed}" for seed in range(3)]
         val = np.array(finals[name])
-        assert float(group["val/loss_final_mean"]) == pytest.approx(np.mean(val))
-        assert float(group["val/loss_final_std"]) == pytest.approx(np.std(val, ddof=1))
-        assert float(group["train/loss_final_mean"]) == pytest.approx(np.mean(0.9 * val))
+        assert float(group["val_loss_final_mean"]) == pytest.approx(np.mean(val))
+        assert float(group["val_loss_final_std"]) == pytest.approx(np.std(val, ddof=1))
+        assert float(group["train_loss_final_mean"]) == pytest.approx(np.mean(0.9 * val))
         accuracy = np.array(accuracies[name])
-        assert float(group["train/accuracy_final_mean"]) == pytest.approx(np.mean(accuracy))
-        assert float(group["train/accuracy_final_std"]) == pytest.approx(np.std(accuracy, ddof=1))
+        assert float(group["train_accuracy_final_mean"]) == pytest.approx(np.mean(accuracy))
+        assert float(group["train_accuracy_final_std"]) == pytest.approx(np.std(accuracy, ddof=1))
     assert "## Seeds" in text
     mean, std = np.mean(finals["adam"]), np.std(finals["adam"], ddof=1)
     assert f"| optimizer=adam (3 seeds) | 3 | 3 | {mean:.4g} ± {std:.2g} |" in text
@@ -274,8 +274,8 @@ def test_failed_seed_is_left_out_of_its_group(tmp_path):
     write_report(runs, tmp_path, title="seeds", objective="val/loss")
     (group,) = read_csv(tmp_path / "groups.csv")
     assert (group["group"], group["runs"], group["finished"]) == ("all runs (2 seeds)", "3", "2")
-    assert float(group["val/loss_final_mean"]) == pytest.approx(0.55)
-    assert float(group["val/loss_final_std"]) == pytest.approx(np.std([0.5, 0.6], ddof=1))
+    assert float(group["val_loss_final_mean"]) == pytest.approx(0.55)
+    assert float(group["val_loss_final_std"]) == pytest.approx(np.std([0.5, 0.6], ddof=1))
 
 
 def saved_run(folder: Path, dataset: str, hidden: list[int]) -> RunRecord:
@@ -316,3 +316,11 @@ def test_decision_regions_show_the_best_twelve(tmp_path):
     image = imread(out / "decision_regions.png")
     # three rows of four (10.4 x 9.45 in); a fourth row would make it taller than wide
     assert image.shape[0] < image.shape[1]
+
+
+def test_curves_show_the_best_twenty_runs(tmp_path):
+    runs = [record(f"r{n:02d}", 1.0 + n / 10, **{"optimizer.learning_rate": str(n)})
+            for n in range(22)]  # fmt: skip
+    text = write_report(runs, tmp_path, title="many", objective="val/loss").read_text()
+    assert "The best 20 of 22 runs" in text
+    assert len(read_csv(tmp_path / "runs.csv")) == 22

@@ -69,9 +69,9 @@ def test_a_garbled_row_in_the_middle_is_an_error(tmp_path):
 def test_records_are_replaced_whole(tmp_path):
     folder = RunFolder(tmp_path)
     folder.write_info(info())
-    folder.write_info(info(status="FINISHED", summary={"val/loss_final": 0.5}))
+    folder.write_info(info(status="FINISHED", summary={"val_loss_final": 0.5}))
     assert folder.info().status == "FINISHED"
-    assert folder.info().summary == {"val/loss_final": 0.5}
+    assert folder.info().summary == {"val_loss_final": 0.5}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.json"], "no partial files left"
     folder.file("run.json").write_text('{"uid": "u", "nam')
     with pytest.raises(ValueError, match="is not a run record"):

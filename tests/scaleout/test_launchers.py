@@ -107,7 +107,7 @@ def test_a_submitit_job_past_its_time_limit_fails_and_the_sweep_goes_on(tmp_path
     ]  # fmt: skip
     proc = run_sweep(args, tmp_path)
     assert proc.returncode == 1, proc.stderr
-    assert "1 of 2 jobs failed: job 1 (" in proc.stderr
+    assert "1 of 2 jobs failed: job 2 (" in proc.stderr
     assert "UncompletedJobError: Job not requeued because: timed-out" in proc.stderr
     runs = e2e.all_runs(e2e.store_uri(tmp_path))
     (parent,) = e2e.parent_runs(runs)

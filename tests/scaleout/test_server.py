@@ -137,7 +137,7 @@ def test_every_metric_history_is_complete(sweep):
         for key in sorted(SUMMARIES):
             (point,) = sweep.client.get_metric_history(run_id, key)
             assert point.value == child.data.metrics[key]
-        assert child.data.metrics["val/loss_final"] == float(rows[-1]["val/loss"])
+        assert child.data.metrics["val_loss_final"] == float(rows[-1]["val/loss"])
 
 
 def test_artifacts_download_through_the_server(sweep):
@@ -179,8 +179,8 @@ def test_parent_has_runs_list_and_report(sweep):
         assert child.info.run_name in report
     table = read_csv(e2e.download(sweep.client, run_id, "report/runs.csv"))
     assert {row["run_id"] for row in table} == {c.info.run_id for c in sweep.children}
-    assert parent.data.metrics["val/loss_best"] == min(
-        c.data.metrics["val/loss_final"] for c in sweep.children
+    assert parent.data.metrics["sweep_best_val_loss_final"] == min(
+        c.data.metrics["val_loss_final"] for c in sweep.children
     )
 
 

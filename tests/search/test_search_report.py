@@ -128,7 +128,7 @@ def test_a_password_in_the_storage_url_is_not_shown(tmp_path, monkeypatch):
 
 
 def _record(run_id: str, status: str, outcome: str | None, final: float) -> RunRecord:
-    summary = {"val/loss_final": final, "val/loss_best": final, "val/loss_best_epoch": 9.0}
+    summary = {"val_loss_final": final, "val_loss_best": final, "val_loss_best_epoch": 9.0}
     params = {"optimizer.learning_rate": run_id[-1], "objective": "val/loss"}
     return RunRecord(f"optimizer.learning_rate={run_id[-1]}", status, outcome or status.lower(),
                      None, params, summary, None, None, run_id)  # fmt: skip

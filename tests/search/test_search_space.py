@@ -116,7 +116,7 @@ def test_study_digest_follows_the_space_and_what_trials_measure_only():
 
 def _job(status: str, objective: float | None) -> RunInfo:
     """A trial's run record: PRUNED is FINISHED with outcome ``pruned``, as the job writes it."""
-    summary = {} if objective is None else {"val/loss_final": objective}
+    summary = {} if objective is None else {"val_loss_final": objective}
     pruned = status == "PRUNED"
     return RunInfo(uid="u", name="x", process={}, started=0.0, epochs=1, summary=summary,
                    status="FINISHED" if pruned else status,

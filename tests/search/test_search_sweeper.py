@@ -10,6 +10,8 @@ import yaml
 from optuna.trial import TrialState
 from support import e2e
 
+pytestmark = pytest.mark.slow  # end-to-end sweeps in subprocesses: make test-slow
+
 EPOCHS = 60
 SEARCH = [
     "-m",
@@ -36,7 +38,8 @@ def search(tmp_path_factory, run_sweep):
     (name,) = optuna.get_all_study_names(storage)
     trials = optuna.load_study(study_name=name, storage=storage).get_trials()
     runs = e2e.all_runs(uri)
-    again = run_sweep([*command, "hydra.sweeper.n_trials=8"], folder, sweep_dir=folder / "again")
+    again = run_sweep([*command, "hydra.sweeper.n_trials=8"], folder, sweep_dir=folder / "again",
+                      quiet=False)  # fmt: skip
     assert again.returncode == 0, again.stderr
     return SimpleNamespace(
         folder=folder,
@@ -45,6 +48,7 @@ def search(tmp_path_factory, run_sweep):
         first=SimpleNamespace(trials=trials, runs=runs),
         client=e2e.client(uri),
         runs=e2e.all_runs(uri),
+        again=again,
     )
 
 
@@ -77,7 +81,7 @@ def test_each_trial_is_one_mlflow_run_with_its_params_and_objective(search):
         assert run.info.status == "FINISHED"
         if trial.state == TrialState.COMPLETE:
             assert run.data.tags["nnlab.outcome"] == "completed"
-            assert run.data.metrics["val/loss_final"] == trial.value
+            assert run.data.metrics["val_loss_final"] == trial.value
 
 
 def test_some_trials_are_pruned_and_their_runs_say_so(search):
@@ -114,7 +118,7 @@ def test_the_report_has_the_search_section_and_figures(search):
     # the value and run the section names are those MLflow holds for the run that trained it,
     # and the resumed study still holds that value
     run = {r.info.run_id: r for r in search.first.runs}[best.user_attrs["nnlab.run_id"]]
-    final = run.data.metrics["val/loss_final"]
+    final = run.data.metrics["val_loss_final"]
     assert study.trials[best.number].value == final
     assert (
         f"**Best: trial {best.number}** with final val/loss = {final:.4g} "
@@ -147,3 +151,13 @@ def test_running_the_command_again_resumes_the_study(search):
     assert len(new_runs) == 2
     assert len(e2e.child_runs(search.runs)) == 8
     assert {r.data.params["search.trial"] for r in new_runs} == {"6", "7"}
+
+
+def test_trial_lines_and_the_summary_number_trials_alike(search):
+    lines = search.again.stdout.splitlines()
+    trial_lines = [line for line in lines if line.startswith("[trial ")]
+    assert [line.split("]")[0] for line in trial_lines] == ["[trial 6", "[trial 7"]
+    (best,) = [line for line in lines if line.startswith("search: best trial ")]
+    number = int(best.split()[3].rstrip(","))
+    study = optuna.load_study(study_name=search.study_name, storage=search.storage)
+    assert number == study.best_trial.number

@@ -1,7 +1,7 @@
 """End to end: how runs that do not train to the end are recorded. A job that raises is FAILED
 with its error and traceback while the sweep goes on; a non-finite loss is FAILED; an early stop
 is FINISHED; Ctrl-C and SIGTERM leave the run and its sweep KILLED with the metrics logged so
-far."""
+far, and end the command with one line saying so, not a traceback."""
 
 import csv
 import io
@@ -15,6 +15,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from support import e2e
+
+pytestmark = pytest.mark.slow  # end-to-end sweeps in subprocesses: make test-slow
 
 
 def rows_of(path) -> list[dict[str, str]]:
@@ -159,7 +161,7 @@ def check_points(client, run_id: str, key: str, rows: list[dict]) -> None:
 def test_diverged_job_is_failed_non_finite(unstable):
     proc = unstable.proc
     assert proc.returncode == 1, proc.stderr
-    assert "error: 1 of 2 jobs failed: job 0" in proc.stderr
+    assert "error: 1 of 2 jobs failed: job 1" in proc.stderr
     assert "non-finite" in proc.stderr
     run = unstable.children[DIVERGING]
     assert run.info.status == "FAILED"
@@ -225,12 +227,14 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
-def interrupt(folder, sweep_env, signum: int) -> SimpleNamespace:
-    """Start a long sweep in its own process group, wait for its first metric points, send
-    ``signum`` to the group (as a terminal's Ctrl-C does) and wait for the command to end."""
+def interrupt(folder, sweep_env, signum: int, sweep: bool = True) -> SimpleNamespace:
+    """Start a long sweep (or a run of its own) in its own process group, wait for its first
+    metric points, send ``signum`` to the group (as a terminal's Ctrl-C does) and wait for the
+    command to end."""
     uri = e2e.store_uri(folder)
     # windows of 200 epochs, two points each: enough to see some before the interrupt
-    args = ["-m", "optimizer=sgd", "trainer.epochs=200000", "tracking.max_points=2000"]
+    args = ["optimizer=sgd", "trainer.epochs=200000", "tracking.max_points=2000"]
+    args = ["-m", *args] if sweep else args
     proc = subprocess.Popen(
         e2e.command(args, folder),
         cwd=folder,
@@ -256,7 +260,7 @@ def interrupt(folder, sweep_env, signum: int) -> SimpleNamespace:
             proc.wait()
     runs = e2e.all_runs(uri)
     return SimpleNamespace(
-        folder=e2e.job_folder(folder / "sweep", 0),
+        folder=e2e.job_folder(folder / "sweep", 0) if sweep else folder / "run",
         returncode=proc.returncode,
         stdout=stdout,
         stderr=stderr,
@@ -296,13 +300,33 @@ def check_killed(result: SimpleNamespace, error: str) -> None:
     )
 
 
+RESUME = "(resume: run the same command again)"
+
+
 def test_ctrl_c_leaves_run_and_sweep_killed(tmp_path, sweep_env):
     result = interrupt(tmp_path, sweep_env, signal.SIGINT)
-    assert result.returncode in (-signal.SIGINT, 128 + signal.SIGINT), result.stderr
+    assert result.returncode == 128 + signal.SIGINT, result.stderr
     check_killed(result, "KeyboardInterrupt")
+    assert result.stderr.splitlines() == [
+        f"interrupted: 1 run KILLED, record in {tmp_path / 'sweep'} {RESUME}"
+    ]
 
 
 def test_sigterm_leaves_run_and_sweep_killed(tmp_path, sweep_env):
     result = interrupt(tmp_path, sweep_env, signal.SIGTERM)
-    assert result.returncode in (-signal.SIGTERM, 128 + signal.SIGTERM), result.stderr
+    assert result.returncode == 128 + signal.SIGTERM, result.stderr
     check_killed(result, "SystemExit")
+    assert result.stderr.splitlines() == [
+        f"interrupted: 1 run KILLED, record in {tmp_path / 'sweep'} {RESUME}"
+    ]
+
+
+def test_ctrl_c_ends_a_run_of_its_own_with_one_line(tmp_path, sweep_env):
+    result = interrupt(tmp_path, sweep_env, signal.SIGINT, sweep=False)
+    assert result.returncode == 128 + signal.SIGINT, result.stderr
+    assert result.stderr.splitlines() == [f"interrupted: run KILLED, record in {tmp_path / 'run'}"]
+    assert not result.leftover, "a process of the command outlived it"
+    assert not result.parents
+    (run,) = result.children
+    assert run.info.status == "KILLED"
+    assert run.data.tags["nnlab.error"] == "KeyboardInterrupt"

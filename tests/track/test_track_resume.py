@@ -7,6 +7,10 @@ from types import SimpleNamespace
 import pytest
 from support import e2e
 
+from nnlab.run import provenance
+
+pytestmark = pytest.mark.slow  # end-to-end sweeps in subprocesses: make test-slow
+
 ARGS = ["-m", "optimizer=sgd,adagrad", "trainer.epochs=20"]
 NAMES = ["optimizer=sgd", "optimizer=adagrad"]
 
@@ -70,7 +74,7 @@ def test_rerun_lists_the_runs_it_skipped(rerun):
     assert [job["run_id"] for job in listed] == [c.info.run_id for c in rerun.children["first"]]
     first = {c.info.run_name: c for c in rerun.children["first"]}
     for job in listed:
-        expected = first[job["name"]].data.metrics["val/loss_final"]
+        expected = first[job["name"]].data.metrics["val_loss_final"]
         assert job["objective"] == pytest.approx(expected, rel=1e-12)
     report = e2e.download(rerun.client, parent.info.run_id, "report/report.md").read_text()
     assert report == (rerun.folder / "again" / "report" / "report.md").read_text()
@@ -90,4 +94,46 @@ def test_resume_false_trains_again(rerun):
     assert not {c.info.run_id for c in fresh} & {c.info.run_id for c in first}
     for old, new in zip(first, fresh, strict=True):
         assert old.data.tags["nnlab.config_hash"] == new.data.tags["nnlab.config_hash"]
-        assert old.data.metrics["val/loss_final"] == new.data.metrics["val/loss_final"]
+        assert old.data.metrics["val_loss_final"] == new.data.metrics["val_loss_final"]
+
+
+@pytest.fixture(scope="module")
+def other_code(tmp_path_factory, run_sweep):
+    """A sweep whose sgd run is then marked as made by another commit, and the same sweep again
+    with ``tracking.resume=any`` (``any``), then with the default (``same``)."""
+    folder = tmp_path_factory.mktemp("other-code")
+    first = run_sweep(ARGS, folder, sweep_dir=folder / "first")
+    assert first.returncode == 0, first.stderr
+    uri = e2e.store_uri(folder)
+    client = e2e.client(uri)
+    sgd, adagrad = e2e.by_job(e2e.child_runs(e2e.all_runs(uri)))
+    client.set_tag(sgd.info.run_id, provenance.COMMIT_TAG, "feedbeef" * 5)
+    procs = {
+        "any": run_sweep([*ARGS, "tracking.resume=any"], folder, sweep_dir=folder / "any",
+                         quiet=False),
+        "same": run_sweep(ARGS, folder, sweep_dir=folder / "same", quiet=False),
+    }  # fmt: skip
+    return SimpleNamespace(folder=folder, procs=procs, sgd=sgd, adagrad=adagrad)
+
+
+def test_a_run_of_other_code_is_reused_only_when_asked(other_code):
+    for proc in other_code.procs.values():
+        assert proc.returncode == 0, proc.stderr
+    reused = job_lines(other_code.procs["any"].stdout)
+    assert ["SKIPPED" in line for line in reused] == [True, True], reused
+    report = (other_code.folder / "any" / "report" / "report.md").read_text()
+    assert "FINISHED (reused from feedbeef)" in report
+    same = job_lines(other_code.procs["same"].stdout)
+    assert "FINISHED" in same[0], same  # sgd: its run came from other code, trained again
+    assert "SKIPPED" in same[1], same
+    assert other_code.adagrad.info.run_id in same[1]
+
+
+def test_resume_takes_true_false_or_any(tmp_path, run_sweep):
+    proc = run_sweep([*ARGS, "tracking.resume=maybe"], tmp_path)
+    assert proc.returncode == 2
+    (line,) = e2e.error_lines(proc.stderr)
+    assert line.startswith("error: tracking.resume"), line
+    assert "maybe" in line, line
+    assert "any" in line, line
+    assert not (tmp_path / "sweep").exists()

@@ -18,6 +18,8 @@ from nnlab import sync
 from nnlab.run.folder import RunFolder
 from nnlab.track.store import Store
 
+pytestmark = pytest.mark.slow  # end-to-end sweeps in subprocesses: make test-slow
+
 
 def rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
@@ -140,7 +142,7 @@ def test_a_sync_that_fails_half_way_continues_into_the_same_run(
         assert all(column[step] == value for step, value in logged.items()), key
         assert min(logged.values()) == min(column.values()), key
         assert max(logged) == 2999, key
-    summary = e2e.metric_history(client, run.info.run_id, "val/loss_final")
+    summary = e2e.metric_history(client, run.info.run_id, "val_loss_final")
     assert summary == {0: history.last("val/loss")}
 
 

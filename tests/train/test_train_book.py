@@ -146,6 +146,7 @@ def five_seeds():
     }
 
 
+@pytest.mark.slow
 def test_book_headline_results_over_five_seeds(five_seeds):
     median = {method: float(np.median(values)) for method, values in five_seeds.items()}
     assert median["adam"] >= 0.92

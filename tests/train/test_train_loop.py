@@ -264,9 +264,9 @@ def test_summary_has_best_final_and_epoch_of_best():
     for epoch, (loss, accuracy) in enumerate([(1.0, 0.2), (0.5, 0.6), (0.7, 0.5)]):
         history.append(epoch, {"val/loss": loss, "val/accuracy": accuracy})
     summary = history.summary()
-    assert (summary["val/loss_best"], summary["val/loss_best_epoch"]) == (0.5, 1)
-    assert (summary["val/accuracy_best"], summary["val/accuracy_best_epoch"]) == (0.6, 1)
-    assert summary["val/loss_final"] == 0.7
+    assert (summary["val_loss_best"], summary["val_loss_best_epoch"]) == (0.5, 1)
+    assert (summary["val_accuracy_best"], summary["val_accuracy_best_epoch"]) == (0.6, 1)
+    assert summary["val_loss_final"] == 0.7
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,14 @@
   through; ``run`` sets it and formats the ones it knows. With ``HYDRA_FULL_ERROR=1`` already in
   the environment, errors propagate untouched.)
 - SIGTERM ends the command like Ctrl-C (``exit_on_sigterm``): runs and the sweep are recorded
-  KILLED.
+  KILLED, and the command ends with one line saying so (``interrupted: ...``) and exit status
+  130 (Ctrl-C) or 143, not a traceback.
 - The tracking worker (``worker``), which imports MLflow (a second or two), starts before Hydra
   composes the config, unless the command line says ``tracking=none``.
 - ``${nnlab.unique:}`` (in ``conf/hydra/default.yaml``) gives each command's output folder a
   random suffix, so two sweeps started in the same second do not share one.
+- ``--help`` prints nnlab's text (``conf/hydra/help/nnlab.yaml``), whose ``${nnlab.groups:}``
+  lists the config groups and their options (``nnlab.cli.help``).
 """
 
 import atexit
@@ -22,13 +25,15 @@ from collections.abc import Callable
 
 from omegaconf import OmegaConf
 
-from nnlab.cli.errors import USAGE_ERRORS, describe, exit_with
+from nnlab.cli.errors import USAGE_ERRORS, describe, exit_interrupted, exit_with
+from nnlab.cli.help import config_groups
 from nnlab.run.schema import ConfigError, TrackingConfig
 from nnlab.track.uri import Unreachable, check, resolve_uri
 from nnlab.track.worker import MirrorProcess
 
 _worker: MirrorProcess | None = None
 OmegaConf.register_new_resolver("nnlab.unique", lambda: secrets.token_hex(2), use_cache=True)
+OmegaConf.register_new_resolver("nnlab.groups", config_groups)
 
 
 def run(hydra_main: Callable[[], object]) -> None:
@@ -43,6 +48,8 @@ def run(hydra_main: Callable[[], object]) -> None:
         if not formatting:
             raise
         exit_with(describe(error, sys.argv[1:]), 2)
+    except KeyboardInterrupt as error:  # outside a run (the sweep and the app say what was KILLED)
+        exit_interrupted(error)
 
 
 def worker() -> MirrorProcess:

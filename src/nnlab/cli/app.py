@@ -8,8 +8,9 @@ MLflow; a run of its own (no ``-m``) starts one and waits for it at the end.
 
 A job that raises is recorded FAILED (traceback in ``error.txt``); inside a sweep it returns
 ``nan`` so the other jobs go on, alone it ends the command with one line and exit status 1.
-Ctrl-C or SIGTERM records it KILLED and stops the sweep. A job of a resumed sweep whose config
-already has a FINISHED run is SKIPPED: it trains until the sweep's tracker has said so.
+Ctrl-C or SIGTERM records it KILLED and stops the sweep (a run of its own ends with one line
+saying so, exit status 130 or 143). A job of a resumed sweep whose config already has a FINISHED
+run is SKIPPED: it trains until the sweep's tracker has said so.
 """
 
 import dataclasses
@@ -28,7 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from nnlab import cli
 from nnlab.cli.console import ProgressBar, job_line, objective_of, show_bars
-from nnlab.cli.errors import USAGE_ERRORS, describe, exit_with
+from nnlab.cli.errors import USAGE_ERRORS, describe, exit_interrupted, exit_with, interrupted
 from nnlab.run import provenance, schema
 from nnlab.run.folder import DISK_FULL, HISTORY, WEIGHTS, RunFolder, RunInfo
 from nnlab.run.job import build
@@ -36,8 +37,10 @@ from nnlab.run.process import Process
 from nnlab.run.recorder import FolderRecorder
 from nnlab.run.sweep import SweepFolder, SweepInfo
 from nnlab.train import Callback, StopTraining
+from nnlab.viz import colors
 
 schema.register()
+SEED = "trainer.seed"
 REUSE_WAIT_SECONDS = 120.0  # at most, for the tracker's answer at the end of a resumed job
 SWEEP_GONE = "the sweep's process is gone"
 
@@ -60,20 +63,21 @@ def main(cfg: DictConfig) -> float:
     digest = schema.config_hash(resolved)
     tracking = _tracking(settings, sweep_info)
     folder = RunFolder(hydra.runtime.output_dir)
+    name = run_name(overrides, sweep_info)
     info = RunInfo(
         uid=uuid.uuid4().hex,
-        name=run_name(overrides, sweep_info),
+        name=name,
         process=Process.current().as_dict(),
         started=time.time(),
         epochs=settings.trainer.epochs,
         job=hydra.job.num if multirun else 0,
         sweep_dir=str(sweep.path.resolve()) if sweep else None,
-        tags=_tags(settings, job.method, job.data.name, overrides, digest, sweep_info),
+        tags=_tags(settings, name, job.data.name, overrides, digest, sweep_info),
         tracking=tracking,
     )
-    position = _position(info.job, sweep_info)
+    position = _position(info.job, sweep_info, settings.search.trial)
     resuming = bool(sweep_info and sweep_info.resume)
-    if resuming and (done := _finished_here(folder, digest)):  # the sweep ran here before
+    if resuming and (done := _finished_here(folder, digest, sweep_info.code)):  # ran here before
         if not settings.quiet:
             shown = dataclasses.replace(done, status="SKIPPED")
             print(job_line(position, shown, settings.objective, folder.mirrored_run_id()))
@@ -88,6 +92,7 @@ def main(cfg: DictConfig) -> float:
         callbacks.append(ProgressBar(settings.trainer.epochs, f"{position}{info.name}"))
     worker = cli.worker() if tracking and sweep is None else None
     status, outcome, reason, summary, disk = "FAILED", "failed", None, {}, None
+    stopped = None  # Ctrl-C or SIGTERM in a run of its own: the command ends once it is recorded
     cli.handle_sigterm()
     try:
         folder.start(resolved)
@@ -109,7 +114,9 @@ def main(cfg: DictConfig) -> float:
     except BaseException as error:
         reason = str(error) if isinstance(error, SweepGone) else type(error).__name__
         status, outcome = "KILLED", "killed"
-        raise
+        if multirun or not interrupted(error):
+            raise
+        stopped = error
     finally:
         if outcome == "skipped":
             status, reason, summary = "SKIPPED", None, checks[0].found["summary"]
@@ -131,6 +138,8 @@ def main(cfg: DictConfig) -> float:
             print(f"warning: {note}", file=sys.stderr, flush=True)
         if outcome == "killed" and reason.startswith(SWEEP_GONE):
             os._exit(1)  # a parallel launcher's worker with no sweep left to work for
+    if stopped is not None:
+        exit_interrupted(stopped, f"run KILLED, record in {folder.path}")
     if disk is not None:  # no later job could write its record either: stop the sweep
         exit_with(f"cannot write the record of {info.name} in {folder.path}: {disk.strerror}", 1)
     if status == "FAILED" and not multirun:
@@ -233,6 +242,12 @@ def run_name(overrides: list[str], sweep: SweepInfo | None) -> str:
     return ",".join(_short_value(o) for o in kept) or "defaults"
 
 
+def color_key(name: str) -> str:
+    """What a run's colour follows: its name without the seed, so that a configuration has one
+    colour in every sweep, figure and chart (``nnlab.viz.colors``)."""
+    return ",".join(part for part in name.split(",") if not part.startswith(f"{SEED}="))
+
+
 def _short_value(override: str) -> str:
     """``optimizer.learning_rate=0.012345678901`` -> ``optimizer.learning_rate=0.01235``: a
     search's sampled values, readable in names and labels."""
@@ -259,13 +274,25 @@ def _tracking(settings: schema.Config, sweep: SweepInfo | None) -> dict | None:
                     "max_points": tracking.max_points, "figures": tracking.figures}  # fmt: skip
 
 
-def _tags(settings, method: str, dataset: str, overrides, digest: str, sweep) -> dict[str, str]:
+def method_name(settings: schema.Config) -> str:
+    """The training method: the ``method`` chosen (``conf/method/``), else the optimizer, with
+    its schedule when it has one (``sgd+inverse_time``)."""
+    chosen = HydraConfig.get().runtime.choices.get("method")
+    if chosen:
+        return chosen
+    optimizer, schedule = settings.optimizer.name, settings.schedule.name
+    return optimizer if schedule == "constant" else f"{optimizer}+{schedule}"
+
+
+def _tags(settings, name: str, dataset: str, overrides, digest: str, sweep) -> dict[str, str]:
+    key = color_key(name)
     tags = {
         "nnlab.role": "run",
         "nnlab.overrides": " ".join(overrides) or "(defaults)",
         "nnlab.seed": str(settings.trainer.seed),
         "nnlab.config_hash": digest,
-        "nnlab.method": method,
+        "nnlab.method": method_name(settings),
+        "mlflow.runColor": (sweep.colors.get(key) if sweep else None) or colors.assign([key])[0],
         "nnlab.dataset": dataset,
         **provenance.tags(),  # git commit, dirty tree, versions: once per process
         "mlflow.source.name": "run.py",
@@ -289,18 +316,24 @@ def _pruning(settings: schema.Config) -> list:
     return [OptunaPruning(search, settings.objective)]
 
 
-def _finished_here(folder: RunFolder, digest: str) -> RunInfo | None:
-    """The FINISHED run with config hash ``digest`` the folder holds, if it holds one."""
+def _finished_here(folder: RunFolder, digest: str, code: dict | None) -> RunInfo | None:
+    """The FINISHED run with config hash ``digest`` the folder holds, if it holds one (made by
+    the code with the tags ``code``, unless that is ``None``)."""
     try:
         found = folder.info()
     except ValueError:
         return None
-    if found and found.status == "FINISHED" and found.tags.get("nnlab.config_hash") == digest:
-        return found
-    return None
+    if found is None or found.status != "FINISHED":
+        return None
+    same_code = code is None or provenance.code_tags(found.tags) == code
+    return found if same_code and found.tags.get("nnlab.config_hash") == digest else None
 
 
-def _position(num: int, sweep: SweepInfo | None) -> str:
+def _position(num: int, sweep: SweepInfo | None, trial: int | None) -> str:
+    """How a job's line starts: ``[3/8] `` in a sweep, ``[trial 2] `` in a search (Optuna's
+    trial number, as the search's summary and report name it)."""
     if sweep is None:
         return ""
+    if trial is not None:
+        return f"[trial {trial}] "
     return f"[{num + 1}/{sweep.total_jobs}] " if sweep.total_jobs else f"[{num + 1}] "

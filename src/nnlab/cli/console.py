@@ -7,6 +7,7 @@ import sys
 
 from tqdm import tqdm
 
+from nnlab.report.labels import name_label
 from nnlab.run.folder import RunInfo
 from nnlab.train import Callback, History
 from nnlab.train.metrics import higher_is_better, summary_key
@@ -64,7 +65,7 @@ def shown_status(info: RunInfo) -> str:
 
 
 def job_line(position: str, info: RunInfo, objective: str, run_id: str | None) -> str:
-    parts = [f"{position}{info.name}", shown_status(info)]
+    parts = [f"{position}{name_label(info.name) or info.name}", shown_status(info)]
     value = objective_of(info, objective)
     if not math.isnan(value):
         parts.append(f"{objective}={value:.4g}")
@@ -80,8 +81,9 @@ def job_line(position: str, info: RunInfo, objective: str, run_id: str | None) -
 
 
 def results_table(runs: list[tuple[RunInfo, str | None]], objective: str) -> str:
-    """The sweep's runs ``(info, run id)``, best objective first (maximised for accuracies),
-    failures last."""
+    """The sweep's runs ``(info, run id)`` ranked by their final ``objective`` (maximised for
+    accuracies), failures last, then the best run. ``job`` is the number its line was printed
+    with (``[job/total]``), labels and short run ids are the report's."""
     higher = higher_is_better(objective)
 
     def order(item):
@@ -89,24 +91,31 @@ def results_table(runs: list[tuple[RunInfo, str | None]], objective: str) -> str
         missing = math.isnan(value)
         return (missing, 0.0 if missing else (-value if higher else value), item[0].job)
 
-    rows = [("#", "run", "status", objective, "train/accuracy", "seconds", "run id")]
-    for info, run_id in sorted(runs, key=order):
+    ranked = sorted(runs, key=order)
+    rows = [("rank", "job", "run", "status", objective, "train/accuracy", "seconds", "run id")]
+    for rank, (info, run_id) in enumerate(ranked, start=1):
         value = objective_of(info, objective)
         accuracy = info.summary.get(summary_key("train/accuracy", "final"))
         rows.append((
-            str(info.job),
-            info.name,
+            str(rank) if not math.isnan(value) else "-",
+            str(info.job + 1),
+            name_label(info.name) or info.name,
             shown_status(info),
             "-" if math.isnan(value) else f"{value:.4g}",
             "-" if accuracy is None else f"{accuracy:.3f}",
             f"{info.seconds:.1f}",
-            run_id or "-",
+            run_id[:8] if run_id else "-",
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
              for row in rows]  # fmt: skip
     lines.insert(1, "  ".join("-" * width for width in widths))
+    best, best_id = ranked[0] if ranked else (None, None)
+    if best is not None and not math.isnan(objective_of(best, objective)):
+        value = objective_of(best, objective)
+        lines.append(f"best: {name_label(best.name) or best.name} ({objective}={value:.4g}"
+                     f"{f', run {best_id[:8]}' if best_id else ''})")  # fmt: skip
     for info, _ in runs:
         if info.reason and info.status not in ("FINISHED", "SKIPPED"):
-            lines.append(f"job {info.job} ({info.name}) {info.status}: {info.reason}")
+            lines.append(f"job {info.job + 1} ({info.name}) {info.status}: {info.reason}")
     return "\n".join(lines)

@@ -1,11 +1,16 @@
-"""Configuration mistakes as one line that names the key, the value and what is allowed."""
+"""How a command ends early, in one line on stderr: a configuration mistake names the key, the
+value and what is allowed (``describe``, ``exit_with``); an interrupted command says what it
+recorded KILLED and where (``exit_interrupted``)."""
 
 import dataclasses
+import signal
 import sys
+from typing import NoReturn
 
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
+from nnlab.cli.launchers import EXTRAS, install_hint
 from nnlab.run.schema import ConfigError, unknown_key
 
 USAGE_ERRORS = (ConfigError, ConfigCompositionException, OverrideParseException,
@@ -16,6 +21,8 @@ def describe(error: Exception, argv: list[str]) -> str:
     """One line for a configuration error; ``argv`` supplies the override as the user typed it."""
     if isinstance(error, MissingConfigException) and error.options and error.missing_cfg_file:
         group, _, option = error.missing_cfg_file.rpartition("/")
+        if group == "hydra/launcher" and option in EXTRAS:  # its extra is not installed
+            return install_hint(option)
         return f"{group}={option} is not an option; allowed: {', '.join(sorted(error.options))}"
     if isinstance(error, OverrideParseException):
         reason = error.message.splitlines()[0]
@@ -41,6 +48,20 @@ def exit_with(message: str, status: int) -> None:
     warnings."""
     print(f"error: {message}", file=sys.stderr, flush=True)
     raise SystemExit(status)
+
+
+def interrupted(error: BaseException) -> bool:
+    """Ctrl-C or SIGTERM (``SystemExit(128 + signal)``), not a failure."""
+    return isinstance(error, KeyboardInterrupt) or (
+        isinstance(error, SystemExit) and error.code in (128 + signal.SIGINT, 128 + signal.SIGTERM)
+    )
+
+
+def exit_interrupted(error: BaseException, what: str | None = None) -> NoReturn:
+    """End an interrupted command (``interrupted(error)``) with ``interrupted: <what>`` on stderr
+    and exit status 130 (Ctrl-C) or 143 (SIGTERM) instead of a traceback."""
+    print(f"interrupted: {what}" if what else "interrupted", file=sys.stderr, flush=True)
+    raise SystemExit(error.code if isinstance(error, SystemExit) else 128 + signal.SIGINT)
 
 
 def _argument(argv: list[str], key: str) -> str | None:

@@ -9,10 +9,11 @@ status 3 if it cannot be reached); writes the sweep's record (``nnlab.run.sweep`
 tracking worker watch the sweep folder. Then the subclass launches the jobs (``launch``). At the
 end the runs are printed best first, the comparison report is written from the run folders (a
 subclass may add a section, ``report_section``) and logged to the sweep's parent run, and the
-command exits 1 if jobs failed (``failed``). An interrupted sweep is recorded KILLED.
+command exits 1 if jobs failed (``failed``). An interrupted sweep is recorded KILLED, and the
+command ends with one line saying how many runs were KILLED and where the record is (exit
+status 130, or 143 for SIGTERM). ``quiet=true`` leaves the summary and the report's path.
 """
 
-import signal
 import sys
 import time
 import uuid
@@ -25,15 +26,18 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from nnlab import cli
-from nnlab.cli.app import user_callbacks
+from nnlab.cli.app import color_key, run_name, user_callbacks
 from nnlab.cli.compose import ComposeOnce
 from nnlab.cli.console import results_table
-from nnlab.cli.errors import USAGE_ERRORS, describe, exit_with
+from nnlab.cli.errors import USAGE_ERRORS, describe, exit_interrupted, exit_with, interrupted
+from nnlab.cli.launchers import missing_extra
 from nnlab.run import provenance, schema
 from nnlab.run.job import build
 from nnlab.run.process import Process
 from nnlab.run.sweep import SweepFolder, SweepInfo
 from nnlab.track.uri import store_exists
+from nnlab.track.view import ui_hint
+from nnlab.viz import colors
 
 
 class Sweep(Sweeper):
@@ -78,7 +82,7 @@ class Sweep(Sweeper):
         overrides = list(config.hydra.overrides.task)
         try:
             settings = schema.settings(config)
-            _check_launcher(config.hydra.launcher)
+            _check_launcher(config.hydra)
             jobs = self.plan(arguments)
             hashes = [self.check(job, f"in job: {' '.join(job)}") for job in jobs or ()]
         except USAGE_ERRORS as error:
@@ -88,13 +92,18 @@ class Sweep(Sweeper):
         sweep_dir = Path(config.hydra.sweep.dir)
         self.settings, self.folder = settings, SweepFolder(sweep_dir)
         self.info = SweepInfo(
-            id=sweep_dir.name, uid=uuid.uuid4().hex, name=f"sweep {sweep_dir.name}",
+            id=sweep_dir.name, uid=uuid.uuid4().hex,
+            name=self.name(sweep_dir.name, settings.study.name),
             process=Process.current().as_dict(), started=time.time(),
             objective=settings.objective, overrides=overrides,
             total_jobs=None if jobs is None else len(jobs), varying=self.varying(),
             tracking={"uri": uri, "experiment": tracking.experiment} if uri else None,
-            resume=bool(uri and tracking.resume and jobs), hashes=hashes,
+            resume=bool(uri and jobs) and tracking.resume.lower() != "false", hashes=hashes,
+            code=provenance.code_tags(provenance.tags()) if tracking.resume.lower() == "true"
+            else None,
         )  # fmt: skip
+        keys = [color_key(run_name(job, self.info)) for job in jobs or ()]
+        self.info.colors = dict(zip(keys, colors.assign(keys), strict=True))
         self.folder.start(self.info)
         if self.info.resume and not store_exists(uri):
             self.folder.write_reuse({})  # a store yet to be created holds no run to reuse
@@ -104,9 +113,19 @@ class Sweep(Sweeper):
         try:
             self.launch(jobs)
         except BaseException as error:
-            self._end("KILLED" if _interrupted(error) else "FAILED")
-            raise
+            if not interrupted(error):
+                self._end("FAILED")
+                raise
+            self._end("KILLED")
+            exit_interrupted(error, self._killed())
         self._end("FINISHED")
+
+    def name(self, sweep_id: str, study: str | None) -> str:
+        """What the sweep is: its study, its search, else the sweep overrides
+        (``optimizer=sgd,adagrad``), else ``sweep <id>``."""
+        chosen = study or self.config.hydra.runtime.choices.get("hparams_search")
+        swept = [o.input_line for o in self.overrides() if o.is_sweep_override()]
+        return chosen or " ".join(swept) or f"sweep {sweep_id}"
 
     def varying(self) -> list[str]:
         """The keys whose values differ between jobs."""
@@ -138,34 +157,44 @@ class Sweep(Sweeper):
         settings, info = self.settings, self.info
         if status == "KILLED":
             self._killed_with_the_sweep()
-        answer = self.worker.flush() if self.worker else {"runs": {}}
+        answer = self.worker.flush() if self.worker else {"runs": {}, "links": {}}
         runs = [(folder, folder.info()) for folder in self.folder.runs()]
-        ids = {path: answer["runs"].get(str(path)) for path in (f.path for f, _ in runs)}
+        ids = {f.path: answer["runs"].get(str(f.path.resolve())) for f, _ in runs}
         shown = [(run, run.reused["run_id"] if run.reused else ids[f.path]) for f, run in runs]
-        if not settings.quiet:
-            print(results_table(shown, settings.objective), flush=True)
-        report = self._report(runs, ids) if status == "FINISHED" else None
+        print(results_table(shown, settings.objective), flush=True)
+        view = answer["links"].get(str(self.folder.path.resolve()))
+        self.verdict: list[str] = []
+        report = self._report(runs, ids, view) if status == "FINISHED" else None
         info.status, info.ended = status, time.time()
         info.report = str(report.parent) if isinstance(report, Path) else None
         try:
             self.folder.write_info(info)
         except OSError:  # a full disk: the next command on the store closes the parent run
             pass
-        answer = self.worker.end() if self.worker else {"notes": [], "parents": {}}
+        answer = self.worker.end() if self.worker else {"notes": []}
         for note in answer["notes"]:
             print(f"warning: {note}", file=sys.stderr, flush=True)
-        if not settings.quiet and status == "FINISHED":
+        if status == "FINISHED":
+            for line in self.verdict:
+                print(line, flush=True)
             print(f"report: {report}", flush=True)
-            parent = answer["parents"].get(str(self.folder.path.resolve()))
-            if parent:
-                print(f"sweep parent run {parent} in {info.tracking['uri']}", flush=True)
+        if view:
+            print(f"compare in the MLflow UI ({ui_hint(info.tracking['uri'])}): {view}",
+                  flush=True)  # fmt: skip
         if answer["notes"] and status == "FINISHED":
             exit_with(f"not everything reached {info.tracking['uri']}; send it later with: "
                       f"python -m nnlab.sync {self.folder.path}", 3)  # fmt: skip
         failed = [run for _, run in runs if run.status == "FAILED"]
         if status == "FINISHED" and self.failed(len(failed), len(runs)):
-            names = "; ".join(f"job {run.job} ({run.name}): {run.reason}" for run in failed)
+            names = "; ".join(f"job {run.job + 1} ({run.name}): {run.reason}" for run in failed)
             exit_with(f"{len(failed)} of {len(runs)} jobs failed: {names}", 1)
+
+    def _killed(self) -> str:
+        """What an interrupted sweep recorded KILLED, and where."""
+        killed = sum(folder.info().status == "KILLED" for folder in self.folder.runs())
+        resume = " (resume: run the same command again)" if self.info.resume else ""
+        runs = "1 run" if killed == 1 else f"{killed} runs"
+        return f"{runs} KILLED, record in {self.folder.path}{resume}"
 
     def _killed_with_the_sweep(self) -> None:
         """Record KILLED the runs whose process a parallel launcher ended without warning when
@@ -178,11 +207,15 @@ class Sweep(Sweeper):
                 run.reason = "interrupted with its sweep"
                 folder.write_info(run)
 
-    def _report(self, runs: list, ids: dict) -> Path | str:
-        """Write the comparison report; its ``report.md``, or why there is none."""
+    def _report(self, runs: list, ids: dict, view: str | None) -> Path | str:
+        """Write the comparison report; its ``report.md``, or why there is none. When runs
+        differ by seed, ``verdict`` gets the console's lines of which method won."""
+        from nnlab.report.analysis import analyse
         from nnlab.report.comparison import write_report
+        from nnlab.report.html import write_html
         from nnlab.report.runs import from_folder
         from nnlab.report.study import study_folder, update_readme
+        from nnlab.report.winner import console_lines
 
         study = self.settings.study
         folder = study_folder(study.name, study.folder) if study.name else None
@@ -190,11 +223,14 @@ class Sweep(Sweeper):
         try:
             records = [from_folder(run, ids.get(run.path)) for run, _ in runs]
             report = write_report(records, report_dir, title=f"sweep {self.info.id}",
-                                  objective=self.settings.objective)  # fmt: skip
+                                  objective=self.settings.objective, ui=view)  # fmt: skip
             section = self.report_section(report)
             if section:
                 with report.open("a") as handle:
                     handle.write("\n" + section)
+                write_html(report)
+            found = analyse(records, self.settings.objective)
+            self.verdict = console_lines(found) if found else []
             if folder is not None:
                 commit, _ = provenance.git_state(folder)
                 command = f"python run.py -m experiment={study.name}"
@@ -204,17 +240,13 @@ class Sweep(Sweeper):
         return report
 
 
-def _interrupted(error: BaseException) -> bool:
-    """Ctrl-C or SIGTERM (``SystemExit(128 + signal)``), not a failure."""
-    return isinstance(error, KeyboardInterrupt) or (
-        isinstance(error, SystemExit) and error.code in (128 + signal.SIGINT, 128 + signal.SIGTERM)
-    )
-
-
-def _check_launcher(launcher: DictConfig) -> None:
-    """What a launcher would only refuse once jobs started: ``n_jobs`` (joblib) must be an
-    integer other than 0."""
-    n_jobs = launcher.get("n_jobs", 1)
+def _check_launcher(hydra: DictConfig) -> None:
+    """What the launcher would only refuse once jobs started: the extra it comes with must be
+    installed (``hydra/launcher=ray``: ``pip install -e ".[ray]"``); ``n_jobs`` (joblib) must be
+    an integer other than 0."""
+    if hint := missing_extra(hydra.runtime.choices.get("hydra/launcher")):
+        raise schema.ConfigError(hint)
+    n_jobs = hydra.launcher.get("n_jobs", 1)
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
         raise schema.ConfigError(f"hydra.launcher.n_jobs={n_jobs}: jobs at a time, an integer "
                                  "other than 0 (-1: one per core)")  # fmt: skip

@@ -4,8 +4,10 @@
     python -m nnlab.report --experiment nnlab --out reports/all
     python -m nnlab.report --runs 60f4c657... bdaaa504... --objective val/accuracy
 
-A sweep is its folder, or its id (the folder's name) looked up in the tracking store. Its report
-goes to ``<sweep folder>/report`` when that folder is here (else ``reports/<sweep id>``) and, if
+A sweep is named as the console prints it: its folder (``multirun/<id>``, with or without a
+trailing ``/``), any file or folder inside it (a job's folder, its report), or its id (the
+folder's name), found under ``multirun/`` here or else in the tracking store. Its report goes
+to ``<sweep folder>/report`` when that folder is here (else ``reports/<sweep id>``) and, if
 the sweep was tracked, is logged to its parent run under ``report/``. The objective defaults to
 the one the runs were trained with (``val/loss`` if they disagree).
 """
@@ -17,17 +19,17 @@ from pathlib import Path
 
 from nnlab.report.comparison import write_report
 from nnlab.report.runs import from_folder, from_store
-from nnlab.run.sweep import SweepFolder
+from nnlab.run.sweep import find_sweep
 
 DEFAULT_OBJECTIVE = "val/loss"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    sweep = SweepFolder(args.sweep) if args.sweep else None
+    sweep, sweep_id = find_sweep(args.sweep) if args.sweep else (None, None)
     uri, parent = args.uri, None  # where the report of a tracked sweep is logged, and to what
     try:
-        if sweep is not None and sweep.exists():
+        if sweep is not None:
             info = sweep.info()
             title, out = f"sweep {info.id}", sweep.path / "report"
             records = nullcontext([from_folder(folder, folder.mirrored_run_id())
@@ -39,14 +41,14 @@ def main(argv: list[str] | None = None) -> int:
 
             client = query.client_for(args.uri)
             if args.sweep:
-                found = query.sweep_parent(client, Path(args.sweep).name)
+                found = query.sweep_parent(client, sweep_id)
                 parent, run_ids = found.info.run_id, query.child_run_ids(client, found)
-                title, out = f"sweep {Path(args.sweep).name}", Path("reports") / args.sweep
+                title, out = f"sweep {sweep_id}", Path("reports") / sweep_id
             elif args.experiment:
                 run_ids = query.experiment_run_ids(client, args.experiment)
                 title, out = f"experiment {args.experiment}", Path("reports") / args.experiment
             else:
-                run_ids = list(dict.fromkeys(query.run_id(text) for text in args.runs))
+                run_ids = list(dict.fromkeys(query.run_id(client, text) for text in args.runs))
                 title, out = f"{len(run_ids)} runs", Path("reports") / "runs"
             if not run_ids:
                 return _fail(f"{title} has no runs")
@@ -78,9 +80,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Write a comparison report (report.md, runs.csv, figures) of tracked runs.",
     )
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--sweep", metavar="FOLDER|ID", help="a sweep's folder, or its id")
+    which.add_argument(
+        "--sweep", metavar="FOLDER|ID", help="a sweep's folder (or a path in it), or its id"
+    )
     which.add_argument("--experiment", metavar="NAME", help="every run of an MLflow experiment")
-    which.add_argument("--runs", metavar="ID", nargs="+", help="these run ids")
+    which.add_argument(
+        "--runs", metavar="ID", nargs="+", help="these run ids (or their first 8+ digits)"
+    )
     parser.add_argument("--uri", help="tracking URI (default: $MLFLOW_TRACKING_URI or mlruns/)")
     parser.add_argument("--out", metavar="DIR", help="the report folder")
     parser.add_argument(

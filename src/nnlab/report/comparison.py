@@ -27,13 +27,17 @@ from pathlib import Path
 
 import numpy as np
 
+from nnlab.report.html import write_html
+from nnlab.report.labels import name_label, short_key
 from nnlab.report.runs import RunRecord
 from nnlab.report.text import markdown, number
+from nnlab.report.winner import write_analysis
 from nnlab.run.folder import FIGURES, WEIGHTS
 from nnlab.run.job import run_regions
+from nnlab.track.view import run_link
 from nnlab.train import History
 from nnlab.train.metrics import higher_is_better, summary_key
-from nnlab.viz import compare
+from nnlab.viz import colors, compare
 from nnlab.viz.files import REGIONS
 from nnlab.viz.regions import load_png
 
@@ -49,6 +53,7 @@ IGNORED_PREFIXES = ("tracking.",)
 IGNORED_KEYS = ("quiet", "objective")
 SEED = "trainer.seed"
 PANELS = 12  # decision-region pictures at most, the best runs (or groups) first
+LINES = 20  # curves (runs, or groups of seeds) in one figure at most, the best first
 ERROR_CHARS = 80  # of an error message in the Markdown table (runs.csv has all of it)
 MISSING = None  # a parameter a run does not have (the momentum of an Adam run)
 
@@ -94,8 +99,12 @@ class Group:
         return mean, std
 
 
-def write_report(records: list[RunRecord], folder: Path, *, title: str, objective: str) -> Path:
-    """Write the report of ``records`` into ``folder``; the path of its ``report.md``."""
+def write_report(
+    records: list[RunRecord], folder: Path, *, title: str, objective: str, ui: str | None = None
+) -> Path:
+    """Write the report of ``records`` into ``folder``: ``report.md`` (its path is returned),
+    the same as a self-contained ``report.html``, figures and tables. ``ui``: the link of the
+    runs' view in the MLflow UI (``nnlab.track.view``), which the report links to."""
     folder.mkdir(parents=True, exist_ok=True)
     stale = [*folder.glob("curves_*.png"), *folder.glob("seeds_*.png")]
     stale += [folder / "decision_regions.png", folder / "groups.csv"]
@@ -103,7 +112,7 @@ def write_report(records: list[RunRecord], folder: Path, *, title: str, objectiv
         path.unlink(missing_ok=True)
     keys = differing_params(records)
     labels = run_labels(records, keys)
-    colors = compare.palette(len(records))
+    colors = run_colors(records)
     rows = [Row(r, label, color) for r, label, color in zip(records, labels, colors, strict=True)]
     ordered = sorted(rows, key=lambda row: _order(row.record, objective))  # stable: ties in order
     for rank, row in enumerate(ordered, start=1):
@@ -111,24 +120,30 @@ def write_report(records: list[RunRecord], folder: Path, *, title: str, objectiv
     _write_runs_csv(folder / "runs.csv", ordered, keys)
 
     direction = "highest" if higher_is_better(objective) else "lowest"
-    lines = [f"# {title}", "", _summary_line(ordered, objective), "", "## Runs", ""]
+    groups = group_rows(rows, keys)
+    seeded = any(len(group.rows) > 1 for group in groups)
+    if seeded:
+        groups.sort(key=lambda group: _group_order(group, objective))
+    lines = [f"# {title}", "", _summary_line(ordered, objective, groups if seeded else None), ""]
+    if ui:
+        lines += [f"Compare them in the MLflow UI: [{ui}]({ui})", ""]
+    lines += ["## Runs", ""]
     lines += [
         f"Sorted by final {objective} ({direction} first), unfinished runs last. "
         "`best (epoch)`: the best value and the epoch it was reached. "
         "All columns, full error messages and run ids: [runs.csv](runs.csv).",
         "",
     ]
-    lines += _runs_table(ordered, keys, short_names(keys), objective)
+    lines += _runs_table(ordered, keys, short_names(keys), objective, ui)
 
-    figures = _curve_figures(rows, folder)
+    figures = _curve_figures(ordered[:LINES], folder)
     if figures:
         lines += ["", "## Learning curves", ""]
+        if len(ordered) > LINES:
+            lines += [f"The best {LINES} of {len(ordered)} runs (all: [runs.csv](runs.csv)).", ""]
         lines += _images(f"![{metric}]({path.name})" for metric, path in figures)
 
-    groups = group_rows(rows, keys)
-    seeded = any(len(group.rows) > 1 for group in groups)
     if seeded:
-        groups.sort(key=lambda group: _group_order(group, objective))
         _write_groups_csv(folder / "groups.csv", groups, [k for k in keys if k != SEED])
         lines += ["", "## Seeds", ""]
         lines += [
@@ -137,7 +152,9 @@ def write_report(records: list[RunRecord], folder: Path, *, title: str, objectiv
             "",
         ]
         lines += _groups_table(groups, objective)
-        figures = _band_figures(groups, folder)
+        figures = _band_figures(groups[:LINES], folder)
+        if len(groups) > LINES:
+            lines += ["", f"The best {LINES} of {len(groups)} groups."]
         lines += [""] + _images(f"![{metric}, mean ± std]({path.name})" for metric, path in figures)
 
     shown = _typical(groups, objective) if seeded else [(row, "") for row in ordered]
@@ -156,8 +173,10 @@ def write_report(records: list[RunRecord], folder: Path, *, title: str, objectiv
                 f"![decision regions]({boundary.name})",
             ]
         lines += [f"- {note}" for note in notes]
+    lines += write_analysis(records, folder, objective=objective)
     path = folder / "report.md"
     path.write_text("\n".join(lines) + "\n")
+    write_html(path)
     return path
 
 
@@ -198,21 +217,23 @@ def label_params(records: list[RunRecord], keys: list[str]) -> list[str]:
 def short_names(keys: list[str]) -> dict[str, str]:
     """``optimizer.name`` -> ``optimizer``; ``schedule.decay`` -> ``decay`` when no other key
     shortens to the same; else the key as is."""
-    wanted = {key: _short(key) for key in keys}
+    wanted = {key: short_key(key) for key in keys}
     counts: dict[str, int] = {}
     for short in wanted.values():
         counts[short] = counts.get(short, 0) + 1
     return {key: short if counts[short] == 1 else key for key, short in wanted.items()}
 
 
-def name_label(name: str, leave_out: tuple[str, ...] = ()) -> str:
-    """A run name made of overrides (``method=adam,trainer.seed=4``, as a sweep names its runs
-    after the keys it varies) as a label: ``method=adam, seed=4``; ``leave_out`` drops keys."""
-    parts = [part.split("=", 1) for part in name.split(",") if "=" in part]
-    return ", ".join(
-        f"{_short(key.lstrip('+~'))}={value}" for key, value in parts
-        if key.lstrip("+~") not in leave_out
-    )  # fmt: skip
+def run_colors(records: list[RunRecord]) -> list[str]:
+    """The runs' colours in the MLflow UI, where they have them and runs of different
+    configurations do not share one; else colours assigned by configuration
+    (``nnlab.viz.colors``), the seed left out."""
+    keys = [name_label(record.name, (SEED,)) for record in records]
+    recorded = {(key, record.color) for key, record in zip(keys, records, strict=True)}
+    by_color = {color for _, color in recorded}
+    if None not in by_color and len(by_color) == len({key for key, _ in recorded}):
+        return [record.color for record in records]
+    return colors.assign(keys)
 
 
 def run_labels(records: list[RunRecord], keys: list[str] | None = None) -> list[str]:
@@ -258,13 +279,6 @@ def _follows(records: list[RunRecord], key: str, name_key: str) -> bool:
         if seen.setdefault(name, value) != value:
             return False
     return True
-
-
-def _short(key: str) -> str:
-    group, _, leaf = key.rpartition(".")
-    if not group:
-        return key
-    return group.rpartition(".")[2] if leaf == "name" else leaf
 
 
 # -- ordering and groups ----------------------------------------------------------------------
@@ -317,9 +331,8 @@ def group_rows(rows: list[Row], keys: list[str]) -> list[Group]:
     if all(by_name) and len(set(by_name)) == len(by_name):
         for group, label in zip(groups.values(), by_name, strict=True):
             group.label = label
-    colors = compare.palette(len(groups))
-    for group, color in zip(groups.values(), colors, strict=True):
-        group.color = color
+    for group in groups.values():
+        group.color = group.rows[0].color  # one configuration, one colour
         n = len(group.finished)
         group.label = f"{group.label} ({n} seed{'s' if n != 1 else ''})"
     return list(groups.values())
@@ -335,7 +348,9 @@ def _group_order(group: Group, objective: str):
 # -- tables -------------------------------------------------------------------------------------
 
 
-def _summary_line(rows: list[Row], objective: str) -> str:
+def _summary_line(rows: list[Row], objective: str, groups: list[Group] | None) -> str:
+    """The tally and the best: the best configuration by its mean over seeds when runs differ
+    by seed (``groups``, best first), else the best run."""
     counts = {"finished": 0, "skipped": 0, "failed": 0, "killed": 0}
     for row in rows:
         status = "skipped" if row.skipped else _run_status(row.record).lower()
@@ -349,6 +364,11 @@ def _summary_line(rows: list[Row], objective: str) -> str:
     else:
         value = _objective_value(best.record, objective)
         verdict = f"Best: **{best.label}** with final {objective} = {number(objective, value)}"
+        mean, _ = groups[0].stats(objective) if groups else (math.nan, None)
+        if math.isfinite(mean):
+            verdict = (f"Best on average: **{groups[0].label}** with mean final {objective} = "
+                       f"{number(objective, mean)}; best single run: {best.label} "
+                       f"({number(objective, value)})")  # fmt: skip
     n = len(rows)
     return f"**{n} run{'s' if n != 1 else ''}**: {tally}. {verdict}."
 
@@ -356,7 +376,8 @@ def _summary_line(rows: list[Row], objective: str) -> str:
 def _status(row: Row, limit: int | None = None) -> str:
     status = _run_status(row.record)
     if row.skipped:
-        status += " (reused)"
+        commit = row.record.commit
+        status += f" (reused from {commit[:8]})" if commit else " (reused)"
     error = row.record.error
     if error and status != "FINISHED":
         error = " ".join(error.split())
@@ -366,7 +387,7 @@ def _status(row: Row, limit: int | None = None) -> str:
     return status
 
 
-def _runs_table(rows: list[Row], keys: list[str], names: dict[str, str], objective: str):
+def _runs_table(rows: list[Row], keys, names: dict[str, str], objective: str, ui: str | None):
     metrics = sorted(METRICS, key=lambda m: m != objective)
     header = ["#", "run", "status"]
     header += [f"final {m}" for m in metrics] + [f"best {objective} (epoch)"]
@@ -383,7 +404,9 @@ def _runs_table(rows: list[Row], keys: list[str], names: dict[str, str], objecti
             cell += f" ({int(epoch)})"
         cells.append(cell)
         cells += [pretty(row.record.params.get(key), "–") for key in keys]
-        cells.append(f"`{_short_id(row.record)}`")
+        run_id = row.record.run_id
+        short = f"`{_short_id(row.record)}`"
+        cells.append(f"[{short}]({run_link(ui, run_id)})" if ui and run_id else short)
         table.append(cells)
     return markdown(table)
 

@@ -23,6 +23,8 @@ class RunRecord:
     folder: RunFolder | None  # for the weights and config (decision regions)
     run_id: str | None = None  # the MLflow run, when tracked
     skipped: bool = False  # a job a resumed sweep did not train: this is the run it reused
+    color: str | None = None  # its colour in the MLflow UI (``mlflow.runColor``)
+    commit: str | None = None  # for a reused run, the git commit that made it
 
     @property
     def error(self) -> str | None:
@@ -37,6 +39,8 @@ def from_folder(folder: RunFolder, run_id: str | None = None) -> RunRecord:
     if reused and reused.get("folder") and RunFolder(reused["folder"]).exists():
         record = from_folder(RunFolder(reused["folder"]), reused["run_id"])
         record.name, record.skipped = info.name, True
+        record.color = info.tags.get("mlflow.runColor", record.color)
+        record.commit = reused.get("commit")
         return record
     history = folder.history() if folder.file("history.csv").is_file() else None
     return RunRecord(
@@ -50,6 +54,8 @@ def from_folder(folder: RunFolder, run_id: str | None = None) -> RunRecord:
         folder=None if reused else folder,
         run_id=reused["run_id"] if reused else run_id,
         skipped=bool(reused),
+        color=info.tags.get("mlflow.runColor"),
+        commit=reused.get("commit") if reused else None,
     )
 
 

@@ -13,7 +13,15 @@ import numpy as np
 from nnlab import data, nn, optim, schedules, train
 from nnlab.checks import in_range, one_of, positive_int
 from nnlab.run.folder import WEIGHTS, RunFolder
-from nnlab.run.schema import RUN_LENGTH, SEARCHES, TRACKING_BACKENDS, Config, ConfigError, load
+from nnlab.run.schema import (
+    RESUME_MODES,
+    RUN_LENGTH,
+    SEARCHES,
+    TRACKING_BACKENDS,
+    Config,
+    ConfigError,
+    load,
+)
 from nnlab.train import Callback, History
 from nnlab.train.metrics import PENALTY_METRICS, SEARCH_METRICS, TRAIN_METRICS, VAL_METRICS
 from nnlab.viz.regions import picture, regions
@@ -120,6 +128,7 @@ def build(cfg: Config) -> Job:
         schedule = factory(learning_rate, **schedule_args)
     with _group("tracking", cfg.tracking):
         one_of("backend", cfg.tracking.backend, dict.fromkeys(TRACKING_BACKENDS))
+        one_of("resume", cfg.tracking.resume.lower(), RESUME_MODES)
     job = Job(dataset_, network, method, schedule, rule, np.random.default_rng(training),
               trainer.epochs, trainer.batch_size, trainer.val_every)  # fmt: skip
     if cfg.objective not in job.metrics:

@@ -97,6 +97,11 @@ class TrainerConfig(_TrainerFit):
 
 
 TRACKING_BACKENDS = ("mlflow", "none")
+RESUME_MODES = {
+    "true": "reuse a FINISHED run of the same config and the same code and library versions",
+    "any": "reuse a FINISHED run of the same config, whatever code made it",
+    "false": "train every job",
+}
 
 
 @dataclass
@@ -106,7 +111,7 @@ class TrackingConfig:
     experiment: str = "nnlab"
     max_points: int = 300  # per metric sent to MLflow; every epoch stays in history.csv
     figures: bool = True
-    resume: bool = True  # skip a job whose config already has a FINISHED run
+    resume: str = "true"  # one of RESUME_MODES (true/false typed on the command line work)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from pathlib import Path
 from nnlab.run.folder import INFO, MIRROR, RunFolder, mirrored_run_id, write_atomic
 
 FOLDER = ".nnlab"
+MULTIRUN = Path("multirun")  # where sweeps go (conf/hydra/default.yaml)
 
 
 @dataclass
@@ -31,7 +32,9 @@ class SweepInfo:
     varying: list[str] = field(default_factory=list)  # override keys that differ between jobs
     tracking: dict | None = None  # uri, experiment; None: not tracked
     resume: bool = False  # whether jobs wait for reuse.json
+    code: dict[str, str] | None = None  # the code tags a reused run must have; None: any
     hashes: list[str] = field(default_factory=list)  # the jobs' config hashes, for resuming
+    colors: dict[str, str] = field(default_factory=dict)  # a job's colour by its colour key
     status: str = "RUNNING"  # then FINISHED, FAILED or KILLED
     reason: str | None = None  # why it ended early, if it did
     ended: float | None = None
@@ -88,3 +91,16 @@ class SweepFolder:
             except ValueError:
                 continue
         return [folder for _, folder in sorted(found, key=lambda pair: pair[0])]
+
+
+def find_sweep(text: str) -> tuple[SweepFolder | None, str]:
+    """The sweep ``text`` names: its folder here, if there is one (``text`` itself, the nearest
+    folder above it that holds a sweep, or ``multirun/<text>``), and its id. A path that is not
+    here names the sweep by its part after ``multirun/``, else by its last part."""
+    path = Path(text)
+    here = [path, *path.parents, *path.resolve().parents] if path.exists() else [MULTIRUN / text]
+    for candidate in here:
+        if (folder := SweepFolder(candidate)).exists():
+            return folder, folder.path.resolve().name
+    after = [index + 1 for index, part in enumerate(path.parts[:-1]) if part == MULTIRUN.name]
+    return None, path.parts[after[-1]] if after else path.name

@@ -34,11 +34,13 @@ from nnlab.run.folder import (
     write_atomic,
 )
 from nnlab.run.process import Process
+from nnlab.run.provenance import COMMIT_TAG
 from nnlab.run.schema import flatten
 from nnlab.run.sweep import FOLDER, SweepFolder
 from nnlab.track.points import Decimator
 from nnlab.track.store import Store
-from nnlab.train.metrics import higher_is_better, summary_key
+from nnlab.track.view import TAG_PREFIX, encoded, link, sweep_view, view_id
+from nnlab.train.metrics import higher_is_better, summary_key, sweep_key
 
 RETRY_SECONDS = float(os.environ.get("NNLAB_TRACKING_RETRY_SECONDS", "30"))
 LOST = "process lost"
@@ -253,11 +255,13 @@ class RunMirror(_Mirrored):
 
 
 class SweepMirror(_Mirrored):
-    """A sweep's parent run: opened before its runs, closed after them."""
+    """A sweep's parent run: opened before its runs, closed after them. Opening it saves the
+    sweep's view in the MLflow UI (``nnlab.track.view``), at ``link``."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path, path / FOLDER / MIRROR)
         self.sweep = SweepFolder(path)
+        self.link: str | None = None
 
     def open_parent(self, mirror: Mirror) -> str | None:
         """The parent run's id, created if need be; ``None`` for a sweep that is not tracked."""
@@ -270,7 +274,13 @@ class SweepMirror(_Mirrored):
         tags = {"nnlab.role": "sweep", "nnlab.sweep_id": info.id, "nnlab.sweep_dir": str(self.path),
                 "nnlab.overrides": " ".join(info.overrides) or "(defaults)",
                 **_process_tags(info.process)}  # fmt: skip
-        self.ensure_run(store, info.tracking["experiment"], info.uid, info.name, tags)
+        created = self.ensure_run(store, info.tracking["experiment"], info.uid, info.name, tags)
+        experiment_id = store.experiment_id(info.tracking["experiment"])
+        if created:
+            view = sweep_view(info.id, info.objective, info.varying)
+            store.set_experiment_tag(experiment_id, TAG_PREFIX + view_id(info.id),
+                                     encoded(info.name, view))  # fmt: skip
+        self.link = link(self.uri, experiment_id, info.id)
         if info.resume and self.sweep.reuse() is None:
             self.sweep.write_reuse(_finished_runs(store, info))
         return self.run_id
@@ -309,7 +319,7 @@ class SweepMirror(_Mirrored):
         values = [j["objective"] for j in jobs if j["objective"] is not None]
         if values := [v for v in values if math.isfinite(v)]:
             best = (max if higher_is_better(info.objective) else min)(values)
-            store.log_points(self.run_id, [(summary_key(info.objective, "best"), best, 0)])
+            store.log_points(self.run_id, [(sweep_key(info.objective), best, 0)])
         if info.report:
             store.upload(self.run_id, Path(info.report), "report")
         store.end(self.run_id, info.status)
@@ -340,16 +350,18 @@ def _job(info: RunInfo, run_id: str | None, objective: str) -> dict:
 
 
 def _finished_runs(store: Store, info) -> dict[str, dict]:
-    """For each config hash of the sweep's jobs, the newest FINISHED run with it (not pruned)."""
+    """For each config hash of the sweep's jobs, the newest FINISHED run with it (not pruned)
+    and, unless the sweep reuses runs of any code, the sweep's code tags."""
     experiment_id = store.experiment_id(info.tracking["experiment"])
     found = {}
     for digest in dict.fromkeys(info.hashes):
-        run = store.finished_run(experiment_id, digest)
+        run = store.finished_run(experiment_id, digest, info.code)
         if run is not None:
             found[digest] = {
                 "run_id": run.info.run_id,
                 "folder": run.data.tags.get("nnlab.run_dir"),
                 "summary": dict(run.data.metrics),
+                "commit": run.data.tags.get(COMMIT_TAG, "unknown"),
             }
     return found
 

@@ -14,6 +14,8 @@ from nnlab.run.folder import CONFIG, HISTORY, INFO, WEIGHTS, RunFolder
 from nnlab.track import uri as uris
 from nnlab.track.store import UID_TAG
 
+SHORT_ID = 8  # hexadecimal digits of a run id that reports and the console show
+
 
 def client_for(uri: str | None) -> MlflowClient:
     """A client of the store at ``uri`` (resolved as runs resolve it), checked first: it raises
@@ -35,12 +37,29 @@ def settle_mlflow() -> None:
     logging.getLogger("mlflow").setLevel(logging.CRITICAL)
 
 
-def run_id(text: str) -> str:
-    """``text`` if it can be a run id (32 hexadecimal digits); ``LookupError`` otherwise, so no
-    text reaches a search filter as it was typed."""
-    if not re.fullmatch("[0-9a-f]{32}", text):
-        raise LookupError(f"{text!r} is neither a run folder nor a run id (32 hexadecimal digits)")
-    return text
+def run_id(client: MlflowClient, text: str) -> str:
+    """The run id ``text`` stands for: a whole run id (32 hexadecimal digits), or its first
+    ``SHORT_ID`` digits or more as reports and the console show them (``86f1ddcd`` or
+    ``86f1ddcd...``), which must start one run id in the store. ``LookupError`` otherwise, saying
+    why; text that is not hexadecimal never reaches a search filter."""
+    digits = text.strip().rstrip(".\u2026")
+    if not re.fullmatch(f"[0-9a-f]{{{SHORT_ID},32}}", digits):
+        raise LookupError(f"{text!r} is neither a run folder nor a run id ({SHORT_ID} to 32 "
+                          "hexadecimal digits)")  # fmt: skip
+    if len(digits) == 32:
+        return digits
+    runs = client.search_runs(
+        [e.experiment_id for e in client.search_experiments()],
+        filter_string=f"attributes.run_id LIKE '{digits}%'",
+        max_results=10,
+    )
+    found = sorted(run.info.run_id for run in runs)
+    if not found:
+        raise LookupError(f"no run id starts with {digits} in {uris.describe(client.tracking_uri)}")
+    if len(found) > 1:
+        shown = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
+        raise LookupError(f"{digits} starts more than one run id ({shown}); give more digits")
+    return found[0]
 
 
 def sweep_parent(client: MlflowClient, sweep_id: str):

@@ -73,6 +73,9 @@ class Store:
         self._experiments[name] = found.experiment_id
         return found.experiment_id
 
+    def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None:
+        self.client.set_experiment_tag(experiment_id, key, value)
+
     def replaced(self) -> bool:
         """Whether a local database was deleted or replaced since this store opened it."""
         return self._identity != _identity(sqlite_path(self.uri))
@@ -100,12 +103,15 @@ class Store:
         )
         return runs[0].info.run_id if runs else None
 
-    def finished_run(self, experiment_id: str, digest: str):
-        """The newest FINISHED training run with config hash ``digest`` (not a pruned trial)."""
+    def finished_run(self, experiment_id: str, digest: str, tags: dict[str, str] | None = None):
+        """The newest FINISHED training run with config hash ``digest`` (not a pruned trial) and
+        ``tags``."""
+        wanted = "".join(f" and tags.`{k}` = '{v.replace(chr(39), '')}'"
+                         for k, v in (tags or {}).items())  # fmt: skip
         runs = self.client.search_runs(
             [experiment_id],
             f"attributes.status = 'FINISHED' and tags.`nnlab.role` = 'run' and "
-            f"tags.`nnlab.config_hash` = '{digest}' and tags.`nnlab.outcome` != 'pruned'",
+            f"tags.`nnlab.config_hash` = '{digest}' and tags.`nnlab.outcome` != 'pruned'{wanted}",
             order_by=["attributes.start_time DESC"],
             max_results=1,
         )

@@ -30,7 +30,8 @@ CHILD = "from nnlab.track.worker import serve; serve()"
 
 class MirrorProcess:
     """The parent's handle on the worker. Answers are dicts: ``runs`` (run folder -> MLflow run
-    id), ``parents`` (sweep folder -> parent run id) and ``notes`` (what the user must hear)."""
+    id), ``parents`` (sweep folder -> parent run id), ``links`` (sweep folder -> its view in the
+    MLflow UI) and ``notes`` (what the user must hear)."""
 
     def __init__(self) -> None:
         self._process = subprocess.Popen(
@@ -83,7 +84,7 @@ class MirrorProcess:
             except queue.Empty:
                 code = self._process.poll()
                 if code is not None and self._answers.empty():
-                    return {"runs": {}, "parents": {}, "notes": [
+                    return {"runs": {}, "parents": {}, "links": {}, "notes": [
                         f"the tracking worker stopped (exit status {code}); send the runs with: "
                         "python -m nnlab.sync <their folder>"]}  # fmt: skip
 
@@ -140,5 +141,6 @@ def _answer(mirror) -> dict:
     return {
         "runs": {str(path): run.run_id for path, run in mirror.runs.items() if run.run_id},
         "parents": {str(path): sweep.run_id for path, sweep in mirror.sweeps.items()},
+        "links": {str(path): sweep.link for path, sweep in mirror.sweeps.items()},
         "notes": list(mirror.notes.values()),
     }

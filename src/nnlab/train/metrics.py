@@ -6,7 +6,10 @@ validation is due; the search baselines add ``search/acceptance``. A run keeps
 ``PENALTY_METRICS`` only when its network has a penalty (without one they are ``train/loss``
 and zero). A run's summary keeps, for
 each ``SUMMARIZED`` metric, its best value, the epoch of the best and its final value, keyed
-``val/loss_best``, ``val/loss_best_epoch``, ``val/loss_final`` (``summary_key``).
+``val_loss_best``, ``val_loss_best_epoch``, ``val_loss_final`` (``summary_key``): names
+without "/", so that the MLflow UI lists a run's curves (``train/…``, ``val/…``) before them. A
+sweep's parent run keeps the best final objective of its runs as ``sweep_key(objective)``, a name
+no run has.
 """
 
 TRAIN_METRICS = ("train/loss", "train/data_loss", "train/reg_loss", "train/accuracy", "lr")
@@ -23,5 +26,10 @@ def higher_is_better(key: str) -> bool:
 
 
 def summary_key(metric: str, kind: str) -> str:
-    """``summary_key("val/loss", "best") == "val/loss_best"``."""
-    return f"{metric}_{kind}"
+    """``summary_key("val/loss", "best") == "val_loss_best"``."""
+    return f"{metric.replace('/', '_')}_{kind}"
+
+
+def sweep_key(objective: str) -> str:
+    """``sweep_key("val/loss") == "sweep_best_val_loss_final"``: the best of a sweep's runs."""
+    return f"sweep_best_{summary_key(objective, 'final')}"

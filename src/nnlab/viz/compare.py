@@ -10,20 +10,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
-import matplotlib
 import numpy as np
-from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter
 
 from nnlab.train import History
-from nnlab.viz.colors import COLORS
-from nnlab.viz.style import new_figure, thin
+from nnlab.viz import scale
+from nnlab.viz.style import new_figure
 
 WIDTH = 7.5  # inches, every comparison figure
 AXES_HEIGHT = 4.0  # inches, a figure with its legend inside the axes
 LEGEND_CHARS = 96  # characters of legend entries that fit across the figure below the axes
 LEGEND_ROW = 0.19  # inches per row of a legend below the axes
+TICK_POINTS = 9  # the size of tick labels (nnlab.viz.style)
+# points left of the tick labels' text: ticks and their pad (7), the axis label's pad (4) and
+# height (12), and room to the edge (5)
+AXIS_LABEL_POINTS = 28
 
 
 @dataclass
@@ -54,40 +58,33 @@ class Panel:
     image: np.ndarray
 
 
-def palette(n: int) -> list[str]:
-    """``n`` colours: the house colours up to 10, then the 20 of ``tab20`` (dark shades first),
-    repeating beyond that."""
-    if n <= len(COLORS):
-        return list(COLORS[:n])
-    tab20 = [to_hex(c) for c in matplotlib.colormaps["tab20"].colors]
-    ordered = tab20[0::2] + tab20[1::2]
-    return [ordered[i % len(ordered)] for i in range(n)]
-
-
 def overlay(
     lines: Sequence[Line], metric: str, title: str, log: bool = False, stacked: bool = False
 ) -> Figure | None:
-    """``metric`` of every line over epochs (only where measured and finite); ``None`` if no
-    history has it. ``log`` uses a log y-axis when every value is positive; ``stacked`` draws
-    earlier lines wider, so runs with identical values (learning rates, often) all show."""
-    drawn = [line for line in lines if _has(line.history, metric)]
-    if not drawn:
+    """``metric`` of every line over epochs (where measured); ``None`` if no history has it.
+    The y-range is that of the lines that did not fail (else of those that did not diverge,
+    ``nnlab.viz.scale``): a line beyond it runs off the axes, marked where it leaves, its legend
+    entry saying when it diverged. ``log`` uses a log y-axis when every value in range is
+    positive; ``stacked`` draws earlier lines wider, so runs with identical values (learning
+    rates, often) all show."""
+    drawn = [(line, *_measured(line.history, metric, finite=False)) for line in lines]
+    drawn = [(line, epochs, column) for line, epochs, column in drawn if column.size]
+    reference = (
+        [column for line, _, column in drawn if not line.failed]
+        or [column for line, _, column in drawn if scale.diverged_at(line.history) is None]
+        or [column for _, _, column in drawn]
+    )
+    shown = scale.span(reference, log)
+    if shown is None:
         return None
-    figure, ax, legend = _figure([line.label for line in drawn])
-    values = []
-    for index, line in enumerate(drawn):
-        epochs, column = _measured(line.history, metric)
+    labels = [shown.label(line.label, epochs, column, line.history)
+              for line, epochs, column in drawn]  # fmt: skip
+    figure, ax, legend = _figure(labels)
+    for index, ((line, epochs, column), label) in enumerate(zip(drawn, labels, strict=True)):
         width = 1.3 + (1.6 * (len(drawn) - 1 - index) / max(len(drawn) - 1, 1) if stacked else 0)
-        values.append(column)
-        ax.plot(
-            *thin(epochs, column),
-            color=line.color,
-            linestyle="--" if line.failed else "-",
-            linewidth=width,
-            alpha=0.9,
-            label=line.label,
-        )
-    _axes(ax, metric, title, log and _positive(values))
+        scale.draw(ax, epochs, column, shown, color=line.color, alpha=0.9, label=label,
+                   linestyle="--" if line.failed else "-", linewidth=width)  # fmt: skip
+    _axes(ax, metric, title, shown)
     legend()
     return figure
 
@@ -95,26 +92,27 @@ def overlay(
 def bands(groups: Sequence[Band], metric: str, title: str, log: bool = False) -> Figure | None:
     """The mean of ``metric`` over each group's runs with a shaded +- one (sample) standard
     deviation, epoch by epoch over the runs measured at that epoch; ``None`` if no run has
-    ``metric``."""
+    ``metric``. The y-range is that of the means (``nnlab.viz.scale``)."""
     drawn = []
     for group in groups:
         stats = mean_std([h for h in group.histories if _has(h, metric)], metric)
         if stats is not None:
             drawn.append((group, *stats))
-    if not drawn:
+    shown = scale.span([mean for _, _, mean, _ in drawn], log)
+    if shown is None:
         return None
-    means = [mean for _, _, mean, _ in drawn]
-    log = log and _positive(means)
     # on a log axis a band reaching zero would stretch the scale: its lower edge stops at a
     # tenth of the smallest mean
-    floor = min(float(np.min(mean)) for mean in means) / 10 if log else -np.inf
-    figure, ax, legend = _figure([group.label for group, *_ in drawn])
-    for group, epochs, mean, std in drawn:
+    floor = min(float(np.min(mean)) for _, _, mean, _ in drawn) / 10 if shown.log else -np.inf
+    labels = [shown.label(group.label, epochs, mean) for group, epochs, mean, _ in drawn]
+    figure, ax, legend = _figure(labels)
+    for (group, epochs, mean, std), label in zip(drawn, labels, strict=True):
         spread = np.nan_to_num(std)
-        ax.plot(epochs, mean, color=group.color, linewidth=1.5, label=group.label)
-        ax.fill_between(epochs, np.maximum(mean - spread, floor), mean + spread,
-                        color=group.color, alpha=0.2, linewidth=0)  # fmt: skip
-    _axes(ax, metric, title, log)
+        scale.draw(ax, epochs, mean, shown, color=group.color, linewidth=1.5, label=label)
+        ax.fill_between(epochs, shown.clip(np.maximum(mean - spread, floor)),
+                        shown.clip(mean + spread), color=group.color, alpha=0.2,
+                        linewidth=0)  # fmt: skip
+    _axes(ax, metric, title, shown)
     legend()
     return figure
 
@@ -164,28 +162,45 @@ def _has(history: History | None, metric: str) -> bool:
     return bool(np.isfinite(np.asarray(history.metrics[metric], dtype=float)).any())
 
 
-def _measured(history: History, metric: str) -> tuple[np.ndarray, np.ndarray]:
+def _measured(history: History, metric: str, finite: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The epochs and values where ``metric`` was measured: finite ones, or with ``finite``
+    false also infinite ones (a run diverging)."""
     values = np.asarray(history.metrics.get(metric, ()), dtype=float)
     epochs = np.asarray(history.epochs[: len(values)])
-    keep = np.isfinite(values)
+    keep = np.isfinite(values) if finite else ~np.isnan(values)
     return epochs[keep], values[keep]
 
 
-def _positive(columns) -> bool:
-    values = [np.asarray(c, dtype=float) for c in columns]
-    values = np.concatenate(values) if values else np.array([])
-    return values.size > 0 and bool((values > 0).all())
-
-
-def _axes(ax, metric: str, title: str, log: bool) -> None:
-    if log:
+def _axes(ax, metric: str, title: str, shown: scale.Range) -> None:
+    if shown.log:
         ax.set_yscale("log")
         # plain numbers (0.8, not 8x10^-1), also on the minor ticks of a narrow range
         ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         ax.yaxis.set_minor_formatter(FuncFormatter(partial(_minor_label, ax)))
+    ax.set_ylim(shown.low, shown.high)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.set_title(title, fontsize=11)
+    _fit_left(ax)
+
+
+def _fit_left(ax) -> None:
+    """Widen the figure's left margin (fixed, not laid out) to what the y-axis' tick labels and
+    its label take, so that neither is cut."""
+    low, high = ax.get_ylim()
+    axis = ax.yaxis
+    texts = [
+        text
+        for ticks, formatter in ((axis.get_majorticklocs(), axis.get_major_formatter()),
+                                 (axis.get_minorticklocs(), axis.get_minor_formatter()))
+        for text in formatter.format_ticks([tick for tick in ticks if low <= tick <= high])
+    ]  # fmt: skip
+    font = FontProperties(size=TICK_POINTS)
+    widest = max((text_to_path.get_text_width_height_descent(text, font, ismath="$" in text)[0]
+                  for text in texts if text), default=0.0)  # fmt: skip
+    inches = (widest + AXIS_LABEL_POINTS) / 72
+    figure = ax.figure
+    figure.subplots_adjust(left=max(figure.subplotpars.left, inches / figure.get_figwidth()))
 
 
 def _minor_label(ax, value: float, _position) -> str:
