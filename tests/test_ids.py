@@ -4,8 +4,7 @@ takes a sweep's id, its folder with or without a trailing ``/``, and any path in
 ``86f1ddcd...``), looked up in the store, with one line and exit status 2 for a prefix that
 starts no run id (several: ``tests/track/test_track_query.py``)."""
 
-import runpy
-import sys
+import importlib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,6 +15,7 @@ from nnlab.track import query
 
 pytestmark = pytest.mark.slow  # end-to-end sweeps in subprocesses: make test-slow
 SWEEP_ID = "2026-01-02_03-04-05-ab12"
+MAINS = {"nnlab.report": "nnlab.report.__main__", "nnlab.reproduce": "nnlab.reproduce"}
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +32,10 @@ def sweep(tmp_path_factory, run_sweep) -> SimpleNamespace:
 def command(module: str, args: list[str], cwd: Path, capsys, monkeypatch) -> SimpleNamespace:
     """``python -m <module> ARGS`` in this process, from ``cwd``: its status, stdout, stderr."""
     monkeypatch.chdir(cwd)
-    monkeypatch.setattr(sys, "argv", [module, *args])
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    with pytest.raises(SystemExit) as exited:
-        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    status = importlib.import_module(MAINS[module]).main(args)
     captured = capsys.readouterr()
-    return SimpleNamespace(status=exited.value.code, out=captured.out, err=captured.err)
+    return SimpleNamespace(status=status, out=captured.out, err=captured.err)
 
 
 def sweep_report(sweep, text: str, cwd: Path, capsys, monkeypatch) -> str:

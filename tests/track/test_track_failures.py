@@ -70,7 +70,7 @@ def test_raising_job_fails_the_command_at_the_end(raising):
     errors = [line for line in e2e.error_lines(proc.stderr) if line.startswith("error:")]
     assert len(errors) == 1, proc.stderr
     assert errors[0].startswith("error: 1 of 2 jobs failed: ")
-    assert f"job 0 ({RAISING})" in errors[0]
+    assert f"job 1 ({RAISING})" in errors[0]
     assert "boom at epoch 5" in errors[0]
 
 
