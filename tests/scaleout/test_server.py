@@ -23,7 +23,9 @@ import pytest
 from mlflow.entities import ViewType  # noqa: TID251 - tests read the store back
 from support import e2e
 
+from nnlab.run.folder import RunFolder
 from nnlab.run.schema import TrackingConfig
+from nnlab.train.metrics import SUMMARIZED, SUMMARY_KINDS, summary_key
 
 SERVER = os.environ.get("NNLAB_SERVER_URI")
 
@@ -34,11 +36,7 @@ pytestmark = [
 
 OPTIMIZERS = ("sgd", "adagrad", "adam", "rmsprop")
 EPOCHS = 200
-SUMMARIES = {
-    f"{key}_{kind}"
-    for key in ("train/loss", "train/accuracy", "val/loss", "val/accuracy")
-    for kind in ("best", "best_epoch", "final")
-}
+SUMMARIES = {summary_key(key, kind) for key in SUMMARIZED for kind in SUMMARY_KINDS}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -111,8 +109,11 @@ def test_one_parent_with_a_finished_child_per_optimizer(sweep):
 
 
 def test_jobs_ran_in_parallel(sweep):
-    """Two jobs at a time: some runs were open on the server at the same time."""
-    spans = [(c.info.start_time, c.info.end_time) for c in sweep.children]
+    """Two jobs at a time: some runs trained at the same time, in processes of their own (as
+    their folders, which the server's runs point to, record)."""
+    infos = [RunFolder(c.data.tags["nnlab.run_dir"]).info() for c in sweep.children]
+    assert len({info.process["pid"] for info in infos}) >= 2
+    spans = [(info.started, info.ended) for info in infos]
     assert all(start and end and start <= end for start, end in spans), spans
     overlapping = [
         (a, b) for i, a in enumerate(spans) for b in spans[i + 1 :] if a[0] < b[1] and b[0] < a[1]
