@@ -2,6 +2,7 @@
 alone and shows pip's progress; ``make test`` and the other development targets add the dev and
 torch extras, also after ``make sweep`` made the environment."""
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,9 +25,11 @@ def checkout(tmp_path) -> Path:
 
 
 def planned(folder: Path, target: str) -> list[str]:
-    """The commands ``make <target>`` would run in ``folder``."""
-    done = subprocess.run(["make", "-n", target], cwd=folder, capture_output=True, text=True,
-                          check=True)  # fmt: skip
+    """The commands ``make <target>`` would run in ``folder`` (as typed in a shell, also when
+    the tests themselves run under ``make test``)."""
+    shell = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    done = subprocess.run(["make", "--no-print-directory", "-n", target], cwd=folder, env=shell,
+                          capture_output=True, text=True, check=True)  # fmt: skip
     return done.stdout.splitlines()
 
 
