@@ -18,14 +18,6 @@ JOBLIB = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
 LONG = ["-m", "optimizer=sgd,adam,adagrad,rmsprop", "trainer.epochs=300000"]
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def start(folder, sweep_env, args) -> subprocess.Popen:
     return subprocess.Popen(e2e.command(args, folder, quiet=False), cwd=folder, env=sweep_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -51,9 +43,9 @@ def ended(folder, proc, timeout: float = 60) -> SimpleNamespace:
     except subprocess.TimeoutExpired:
         stdout, stderr = "", ""
     deadline = time.monotonic() + 20
-    while group_alive(proc.pid) and time.monotonic() < deadline:
+    while e2e.group_alive(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    leftover = group_alive(proc.pid)
+    leftover = e2e.group_alive(proc.pid)
     if leftover:
         os.killpg(proc.pid, signal.SIGKILL)
     runs = e2e.all_runs(e2e.store_uri(folder))

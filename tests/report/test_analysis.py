@@ -200,9 +200,9 @@ def test_nothing_is_analysed_without_two_runs_per_group(rng, tmp_path):
     (tmp_path / JSON).write_text("{}")  # from an earlier report
     single = [record(m, 0, curve(0.5)) for m in ("adam", "sgd")]
     assert analyse(single, "val/loss") is None
-    assert write_analysis(single, tmp_path, objective="val/loss") == []
+    assert write_analysis(analyse(single, "val/loss"), tmp_path) == []
     assert list(tmp_path.iterdir()) == []
-    lines = write_analysis(four_methods(rng), tmp_path, objective="val/loss")
+    lines = write_analysis(analyse(four_methods(rng), "val/loss"), tmp_path)
     assert lines[:2] == ["", "## Which method won"]
     assert {p.name for p in tmp_path.iterdir()} == {JSON, "analysis_intervals.png"}
 

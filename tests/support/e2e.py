@@ -79,6 +79,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether a process of the process group ``pgid`` is still there."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def db_exists(uri: str) -> bool:
     """Whether the database file of a ``sqlite:///`` store exists (never for a server)."""
     path = sqlite_path(uri)

@@ -219,14 +219,6 @@ def wait_for_points(proc: subprocess.Popen, uri: str, timeout: float) -> int:
     pytest.fail(f"no metric points within {timeout} s")
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def interrupt(folder, sweep_env, signum: int, sweep: bool = True) -> SimpleNamespace:
     """Start a long sweep (or a run of its own) in its own process group, wait for its first
     metric points, send ``signum`` to the group (as a terminal's Ctrl-C does) and wait for the
@@ -251,11 +243,11 @@ def interrupt(folder, sweep_env, signum: int, sweep: bool = True) -> SimpleNames
         stdout, stderr = proc.communicate(timeout=60)
         seconds = time.monotonic() - started
         deadline = time.monotonic() + 10
-        while group_alive(proc.pid) and time.monotonic() < deadline:
+        while e2e.group_alive(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        leftover = group_alive(proc.pid)
+        leftover = e2e.group_alive(proc.pid)
     finally:
-        if proc.poll() is None or group_alive(proc.pid):
+        if proc.poll() is None or e2e.group_alive(proc.pid):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     runs = e2e.all_runs(uri)

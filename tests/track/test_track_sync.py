@@ -93,17 +93,9 @@ def test_the_worker_of_a_killed_run_closes_it(tmp_path, sweep_env):
         time.sleep(0.5)
     check_lost_run(e2e.store_uri(tmp_path), folder)
     deadline = time.monotonic() + 10
-    while group_alive(proc.pid):
+    while e2e.group_alive(proc.pid):
         assert time.monotonic() < deadline, "the worker outlived its parent"
         time.sleep(0.2)
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_a_sync_that_fails_half_way_continues_into_the_same_run(

@@ -87,9 +87,9 @@ class BenchmarkSweeper(Sweep):
                 self.chosen[(problem, method)] = _tuning.best(tried, higher)
         return len(tuning)
 
-    def report_section(self, report: Path) -> str:
+    def report_section(self, folder: Path) -> str:
         return _tuning.section(self.protocol, self.trials, self.chosen, self.settings.objective,
-                               report.parent)  # fmt: skip
+                               folder)  # fmt: skip
 
     def failed(self, failed: int, total: int) -> bool:
         return failed == total > 0

@@ -31,12 +31,12 @@ class OptunaSweeper(Sweep):
     def launch(self, jobs: None) -> None:
         self.search.run()
 
-    def report_section(self, report: Path) -> str:
+    def report_section(self, folder: Path) -> str:
         from hydra_plugins.nnlab_optuna_sweeper._report import write_search_report
 
         try:
             return write_search_report(self.search.storage, self.search.study_name,
-                                       report.parent, self.search.objective)  # fmt: skip
+                                       folder, self.search.objective)  # fmt: skip
         except Exception as error:  # noqa: BLE001 - the comparison report stands; say why not
             return f"## Hyper-parameter search\n\nNot written ({type(error).__name__}: {error}).\n"
 

@@ -30,6 +30,7 @@ from threadpoolctl import threadpool_limits
 from nnlab import cli
 from nnlab.cli.console import ProgressBar, job_line, objective_of, show_bars
 from nnlab.cli.errors import USAGE_ERRORS, describe, exit_interrupted, exit_with, interrupted
+from nnlab.report.labels import color_key
 from nnlab.run import provenance, schema
 from nnlab.run.folder import DISK_FULL, HISTORY, WEIGHTS, RunFolder, RunInfo
 from nnlab.run.job import build
@@ -40,7 +41,6 @@ from nnlab.train import Callback, StopTraining
 from nnlab.viz import colors
 
 schema.register()
-SEED = "trainer.seed"
 REUSE_WAIT_SECONDS = 120.0  # at most, for the tracker's answer at the end of a resumed job
 SWEEP_GONE = "the sweep's process is gone"
 
@@ -240,12 +240,6 @@ def run_name(overrides: list[str], sweep: SweepInfo | None) -> str:
             if not key.startswith(("tracking.", "hydra.", "search.")) and key != "quiet"
         ]  # fmt: skip
     return ",".join(_short_value(o) for o in kept) or "defaults"
-
-
-def color_key(name: str) -> str:
-    """What a run's colour follows: its name without the seed, so that a configuration has one
-    colour in every sweep, figure and chart (``nnlab.viz.colors``)."""
-    return ",".join(part for part in name.split(",") if not part.startswith(f"{SEED}="))
 
 
 def _short_value(override: str) -> str:

@@ -26,11 +26,12 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from nnlab import cli
-from nnlab.cli.app import color_key, run_name, user_callbacks
+from nnlab.cli.app import run_name, user_callbacks
 from nnlab.cli.compose import ComposeOnce
 from nnlab.cli.console import results_table
 from nnlab.cli.errors import USAGE_ERRORS, describe, exit_interrupted, exit_with, interrupted
 from nnlab.cli.launchers import missing_extra
+from nnlab.report.labels import color_key
 from nnlab.run import provenance, schema
 from nnlab.run.job import build
 from nnlab.run.process import Process
@@ -67,8 +68,8 @@ class Sweep(Sweeper):
     def launch(self, jobs: list[list[str]] | None) -> None:
         raise NotImplementedError
 
-    def report_section(self, report: Path) -> str | None:
-        """Markdown added to the sweep's report (``report`` is its ``report.md``)."""
+    def report_section(self, folder: Path) -> str | None:
+        """Markdown added to the sweep's report, whose files go to ``folder``."""
         return None
 
     def failed(self, failed: int, total: int) -> bool:
@@ -212,7 +213,6 @@ class Sweep(Sweeper):
         differ by seed, ``verdict`` gets the console's lines of which method won."""
         from nnlab.report.analysis import analyse
         from nnlab.report.comparison import write_report
-        from nnlab.report.html import write_html
         from nnlab.report.runs import from_folder
         from nnlab.report.study import study_folder, update_readme
         from nnlab.report.winner import console_lines
@@ -222,14 +222,11 @@ class Sweep(Sweeper):
         report_dir = folder / "results" if folder else self.folder.path / "report"
         try:
             records = [from_folder(run, ids.get(run.path)) for run, _ in runs]
-            report = write_report(records, report_dir, title=f"sweep {self.info.id}",
-                                  objective=self.settings.objective, ui=view)  # fmt: skip
-            section = self.report_section(report)
-            if section:
-                with report.open("a") as handle:
-                    handle.write("\n" + section)
-                write_html(report)
             found = analyse(records, self.settings.objective)
+            report_dir.mkdir(parents=True, exist_ok=True)
+            report = write_report(records, report_dir, title=f"sweep {self.info.id}",
+                                  objective=self.settings.objective, ui=view, analysis=found,
+                                  extra=self.report_section(report_dir))  # fmt: skip
             self.verdict = console_lines(found) if found else []
             if folder is not None:
                 commit, _ = provenance.git_state(folder)

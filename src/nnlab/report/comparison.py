@@ -27,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
+from nnlab.report.analysis import Analysis, analyse
 from nnlab.report.html import write_html
-from nnlab.report.labels import name_label, short_key
+from nnlab.report.labels import SEED, color_key, name_label, short_key
 from nnlab.report.runs import RunRecord
 from nnlab.report.text import markdown, number
 from nnlab.report.winner import write_analysis
@@ -51,7 +52,6 @@ CURVES = (  # metric, log y-axis
 )
 IGNORED_PREFIXES = ("tracking.",)
 IGNORED_KEYS = ("quiet", "objective")
-SEED = "trainer.seed"
 PANELS = 12  # decision-region pictures at most, the best runs (or groups) first
 LINES = 20  # curves (runs, or groups of seeds) in one figure at most, the best first
 ERROR_CHARS = 80  # of an error message in the Markdown table (runs.csv has all of it)
@@ -100,11 +100,20 @@ class Group:
 
 
 def write_report(
-    records: list[RunRecord], folder: Path, *, title: str, objective: str, ui: str | None = None
+    records: list[RunRecord],
+    folder: Path,
+    *,
+    title: str,
+    objective: str,
+    ui: str | None = None,
+    analysis: Analysis | None = None,
+    extra: str | None = None,
 ) -> Path:
     """Write the report of ``records`` into ``folder``: ``report.md`` (its path is returned),
     the same as a self-contained ``report.html``, figures and tables. ``ui``: the link of the
-    runs' view in the MLflow UI (``nnlab.track.view``), which the report links to."""
+    runs' view in the MLflow UI (``nnlab.track.view``), which the report links to;
+    ``analysis``: ``analyse(records, objective)`` when the caller has it already; ``extra``:
+    Markdown appended at the end (a sweeper's own section)."""
     folder.mkdir(parents=True, exist_ok=True)
     stale = [*folder.glob("curves_*.png"), *folder.glob("seeds_*.png")]
     stale += [folder / "decision_regions.png", folder / "groups.csv"]
@@ -173,7 +182,9 @@ def write_report(
                 f"![decision regions]({boundary.name})",
             ]
         lines += [f"- {note}" for note in notes]
-    lines += write_analysis(records, folder, objective=objective)
+    lines += write_analysis(analysis or analyse(records, objective), folder)
+    if extra:
+        lines += ["", extra]
     path = folder / "report.md"
     path.write_text("\n".join(lines) + "\n")
     write_html(path)
@@ -228,7 +239,7 @@ def run_colors(records: list[RunRecord]) -> list[str]:
     """The runs' colours in the MLflow UI, where they have them and runs of different
     configurations do not share one; else colours assigned by configuration
     (``nnlab.viz.colors``), the seed left out."""
-    keys = [name_label(record.name, (SEED,)) for record in records]
+    keys = [color_key(record.name) for record in records]
     recorded = {(key, record.color) for key, record in zip(keys, records, strict=True)}
     by_color = {color for _, color in recorded}
     if None not in by_color and len(by_color) == len({key for key, _ in recorded}):

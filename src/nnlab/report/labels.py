@@ -2,6 +2,14 @@
 tell it apart (``method=adam,trainer.seed=4``), its label the short form
 (``method=adam, seed=4``)."""
 
+SEED = "trainer.seed"
+
+
+def color_key(name: str) -> str:
+    """What a run's colour follows: its name without the seed, so that a configuration has one
+    colour in every sweep, figure and chart (``nnlab.viz.colors``)."""
+    return ",".join(part for part in name.split(",") if not part.startswith(f"{SEED}="))
+
 
 def name_label(name: str, leave_out: tuple[str, ...] = ()) -> str:
     """A run name made of overrides (``method=adam,trainer.seed=4``, as a sweep names its runs

@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from nnlab.report.analysis import ALL_TASKS, Analysis, analyse, as_dict
+from nnlab.report.analysis import ALL_TASKS, Analysis, as_dict
 from nnlab.report.text import markdown, number
 from nnlab.stats import Comparison, Interval, Ranking, TimeToTarget
 from nnlab.viz.colors import assign
@@ -28,13 +28,12 @@ NORMALISED = "normalised"  # how normalised scores are printed (text.number: 4 d
 STATISTICS = (("iqm", "IQM"), ("mean", "mean"), ("median", "median"))
 
 
-def write_analysis(records, folder: Path, *, objective: str) -> list[str]:
-    """Analyse ``records`` (``analysis.analyse``) and write ``analysis.json`` and the figures
+def write_analysis(found: Analysis | None, folder: Path) -> list[str]:
+    """Write the analysis ``found`` (``analysis.analyse``) as ``analysis.json`` and figures
     into ``folder``; the section's Markdown lines, preceded by a blank line (none, and no
-    files, when there is nothing to analyse)."""
+    files, when there was nothing to analyse)."""
     for name in (JSON, INTERVALS, PROFILE):  # from an earlier report into this folder
         (folder / name).unlink(missing_ok=True)
-    found = analyse(records, objective)
     if found is None:
         return []
     (folder / JSON).write_text(json.dumps(as_dict(found), indent=1, allow_nan=False) + "\n")
