@@ -10,12 +10,22 @@ Scenarios: ``short`` 16 jobs x 1,000 epochs (``trainer.seed=range(16)``); ``long
 epochs it ran). Targets (CPU): ``short`` tracked <= 1.5x and untracked <= 1.2x the one-process
 training.
 
-usage: python benchmarks/sweep_overhead.py [--scenarios short,long,search]
-       [--python PATH --repo DIR]   # the sweeps of another checkout (e.g. an older commit)
+A shared machine's speed drifts by tens of percent within minutes, and the training's CPU drifts
+with it. So each round measures the tracked sweep, the untracked one and the one-process
+training one after another, and a ratio is the median over rounds of each round's own ratio.
+
+A checkout runs with its own ``src`` first on ``PYTHONPATH``; ``--baseline-repo`` measures a
+second checkout (e.g. an older commit, in a git worktree) in the same rounds, against the same
+one-process training.
+
+usage: python benchmarks/sweep_overhead.py [--scenarios short,long,search] [--rounds 3]
+       [--python PATH --repo DIR]   # the sweeps of another checkout
+       [--baseline-repo DIR [--baseline-python PATH]]   # and of a baseline, interleaved
 """
 
 import argparse
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,71 +71,105 @@ print(time.process_time() - start, len(jobs))
 """
 
 
-def command_cost(command: list[str], cwd: Path) -> tuple[float, float]:
-    """``(cpu, wall)`` seconds of a command and every process it waited for."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.run(command, cwd=cwd, env=environment(), capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{proc.stderr}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return cpu, wall
+class Checkout:
+    """A checkout whose sweeps are measured: its ``run.py`` run by ``python``, importing its own
+    ``src`` first (so one environment can run several checkouts)."""
 
+    def __init__(self, repo: Path, python: str) -> None:
+        self.repo, self.python = repo.resolve(), python
+        self.env = {**environment(), "PYTHONPATH": str(self.repo / "src")}
 
-def sweep(python: str, repo: Path, folder: Path, overrides: list[str], tracking: str):
-    command = [python, str(repo / "run.py"), "-m", *overrides, f"tracking={tracking}",
-               f"hydra.sweep.dir={folder / 'sweep'}", "quiet=true"]  # fmt: skip
-    if tracking == "mlflow":
-        command.append(f"tracking.uri=sqlite:///{folder / 'mlflow.db'}")
-    if overrides[0].startswith("hparams_search"):  # a study of its own, not one to resume
-        command.append(f"hydra.sweeper.storage=sqlite:///{folder / 'optuna.db'}")
-    return command_cost(command, folder)
+    def sweep(self, folder: Path, overrides: list[str], tracking: str) -> tuple[float, float]:
+        """``(cpu, wall)`` seconds of ``run.py -m <overrides>`` and every process it waited
+        for (a fresh SQLite store in ``folder`` when tracked)."""
+        command = [self.python, str(self.repo / "run.py"), "-m", *overrides, f"tracking={tracking}",
+                   f"hydra.sweep.dir={folder / 'sweep'}", "quiet=true"]  # fmt: skip
+        if tracking == "mlflow":
+            command.append(f"tracking.uri=sqlite:///{folder / 'mlflow.db'}")
+        if overrides[0].startswith("hparams_search"):  # a study of its own, not one to resume
+            command.append(f"hydra.sweeper.storage=sqlite:///{folder / 'optuna.db'}")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        proc = subprocess.run(command, cwd=folder, env=self.env, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{proc.stderr}")
+        return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenarios", default="short,long,search")
+    parser.add_argument("--rounds", type=int, default=3, help="medians over this many rounds")
     parser.add_argument("--python", default=sys.executable, help="runs the sweeps")
     parser.add_argument("--repo", type=Path, default=REPO, help="the checkout whose run.py runs")
+    parser.add_argument("--baseline-repo", type=Path, help="another checkout, in the same rounds")
+    parser.add_argument("--baseline-python", default=None, help="its Python (default: --python)")
     args = parser.parse_args()
-    print(f"sweeps of {args.repo} with {args.python}; {load_average()}")
+    checkouts = {"this checkout": Checkout(args.repo, args.python)}
+    if args.baseline_repo:
+        checkouts["baseline"] = Checkout(args.baseline_repo, args.baseline_python or args.python)
+    for label, checkout in checkouts.items():
+        print(f"{label}: sweeps of {checkout.repo} with {checkout.python}")
+    print(load_average())
     with tempfile.TemporaryDirectory() as scratch:
-        warm = Path(scratch) / "warm"
-        warm.mkdir()
-        sweep(args.python, args.repo, warm, ["trainer.epochs=10"], "mlflow")  # caches
+        for label, checkout in checkouts.items():  # caches
+            warm = Path(scratch) / f"warm-{len(label)}"
+            warm.mkdir()
+            checkout.sweep(warm, ["trainer.epochs=10"], "mlflow")
         for name in args.scenarios.split(","):
-            jobs, overrides = SCENARIOS[name]
-            rows = {}
-            for tracking in ("mlflow", "none"):
-                folder = Path(scratch) / f"{name}-{tracking}"
-                folder.mkdir()
-                rows[tracking] = sweep(args.python, args.repo, folder, overrides, tracking)
-            retrained = subprocess.run(
-                [sys.executable, "-c", RETRAIN, str(Path(scratch) / f"{name}-mlflow" / "sweep"),
-                 str(REPO / "conf"), *overrides],
-                capture_output=True, text=True, check=True, env=environment(),
-            )  # fmt: skip
-            training, trained = retrained.stdout.split()
-            report(name, jobs, float(training), int(trained), rows)
+            folders = [Path(scratch) / f"{name}-{r}" for r in range(args.rounds)]
+            report(name, [measure(checkouts, folder, name) for folder in folders])
+        print(f"\n{load_average()}")
 
 
-def report(name: str, jobs: int, training: float, trained: int, rows: dict) -> None:
-    print(f"\n{name}: {jobs} jobs ({SCENARIOS[name][1]})")
-    print(f"  {'':32s} {'CPU/job':>9s} {'wall/job':>9s} {'x training CPU':>15s}")
-    print(f"  {'train in one process':32s} {training / trained:9.3f} {'':9s} {1.0:15.2f}")
-    for tracking, label in (("none", "tracking=none sweep"), ("mlflow", "tracked sweep")):
-        cpu, wall = rows[tracking]
-        print(f"  {label:32s} {cpu / jobs:9.3f} {wall / jobs:9.3f} "
-              f"{cpu / jobs / (training / trained):15.2f}")  # fmt: skip
-    ratio = rows["mlflow"][1] / rows["none"][1]
-    print(f"  tracked / untracked wall: {ratio:.2f}x")
-    if name in TARGETS:
-        for tracking, target in zip(("mlflow", "none"), TARGETS[name], strict=True):
-            found = rows[tracking][0] / jobs / (training / trained)
+def measure(checkouts: dict, scratch: Path, name: str) -> dict:
+    """One round of a scenario: for each checkout, ``(CPU, wall)`` seconds per job of its
+    tracked sweep (``mlflow``) and its untracked one (``none``); and the CPU per job of the
+    first checkout's jobs trained in one process (``training``)."""
+    jobs, overrides = SCENARIOS[name]
+    rows: dict = {"training": None}
+    for label, checkout in checkouts.items():
+        for tracking in ("mlflow", "none"):
+            folder = scratch / label.replace(" ", "-") / tracking
+            folder.mkdir(parents=True)
+            cpu, wall = checkout.sweep(folder, overrides, tracking)
+            rows[label, tracking] = (cpu / jobs, wall / jobs)
+    first = scratch / next(iter(checkouts)).replace(" ", "-") / "mlflow" / "sweep"
+    retrained = subprocess.run(
+        [sys.executable, "-c", RETRAIN, str(first), str(REPO / "conf"), *overrides],
+        capture_output=True, text=True, check=True, env=environment(),
+    )  # fmt: skip
+    training, trained = retrained.stdout.split()
+    rows["training"] = float(training) / int(trained)
+    return rows
+
+
+def report(name: str, rounds: list[dict]) -> None:
+    """Medians over rounds: of CPU and wall per job, and of each round's ratios."""
+
+    def median(of) -> float:
+        return statistics.median(of(r) for r in rounds)
+
+    print(f"\n{name}: {SCENARIOS[name][0]} jobs ({SCENARIOS[name][1]}), {len(rounds)} rounds")
+    print(f"  {'':40s} {'CPU/job':>9s} {'wall/job':>9s} {'x training CPU':>15s}")
+    print(f"  {'train in one process':40s} {median(lambda r: r['training']):9.3f}")
+    for label in dict.fromkeys(key[0] for key in rounds[0] if key != "training"):
+        for tracking, kind in (("none", "tracking=none sweep"), ("mlflow", "tracked sweep")):
+            key = (label, tracking)
+            cpu = median(lambda r, k=key: r[k][0])
+            wall = median(lambda r, k=key: r[k][1])
+            ratio = median(lambda r, k=key: r[k][0] / r["training"])
+            print(f"  {label + ': ' + kind:40s} {cpu:9.3f} {wall:9.3f} {ratio:15.2f}")
+        walls = median(lambda r, k=label: r[k, "mlflow"][1] / r[k, "none"][1])
+        print(f"  {label}: tracked / untracked wall: {walls:.2f}x")
+        for tracking, target in zip(("mlflow", "none"), TARGETS.get(name, ()), strict=False):
+            found = median(lambda r, k=(label, tracking): r[k][0] / r["training"])
             verdict = "PASS" if found <= target else "MISS"
-            print(f"  {tracking}: {found:.2f}x training CPU, target <= {target}   {verdict}")
+            print(
+                f"  {label}: {tracking} {found:.2f}x training CPU, target <= {target}   {verdict}"
+            )
 
 
 if __name__ == "__main__":

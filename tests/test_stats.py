@@ -1,6 +1,7 @@
-"""``nnlab.stats`` against independent computations: hand-worked values, SciPy (Mann-Whitney U,
-Kaplan-Meier via ``scipy.stats.ecdf``, numerical integrals for known IQMs), brute force, and
-Monte Carlo coverage of the intervals on distributions with known aggregates."""
+"""``nnlab.stats`` against independent computations: hand-worked values, SciPy (trimmed mean,
+bootstrap, Mann-Whitney U, Kaplan-Meier via ``scipy.stats.ecdf``, trapezoid rule, numerical
+integrals for known IQMs), brute force, and Monte Carlo coverage of the intervals on
+distributions with known aggregates."""
 
 import math
 
@@ -21,6 +22,38 @@ def test_iqm_is_the_mean_of_the_middle_half():
     assert stats.iqm([1, 2, 3, 4, 5, 6, 7, 100]) == pytest.approx(4.5)  # (3 + 4 + 5 + 6) / 4
     scores = np.array([[8.0, 1.0], [2.0, 7.0], [3.0, 6.0], [-50.0, 4.0]])  # pooled over tasks
     assert stats.interval(scores, seed=0).estimate == pytest.approx((2 + 3 + 4 + 6) / 4)
+
+
+@pytest.mark.parametrize("shape", [(9,), (10, 3), (4, 1), (7, 2, 5)])
+def test_iqm_equals_scipys_trimmed_mean_on_every_axis(shape):
+    x = np.random.default_rng(1).normal(size=shape)
+    for axis in [None, *range(len(shape))]:
+        np.testing.assert_allclose(stats.iqm(x, axis=axis), sps.trim_mean(x, 0.25, axis=axis))
+    x[(0,) * len(shape)] = np.nan
+    assert np.isnan(stats.iqm(x))
+    assert np.isnan(stats.iqm(x, axis=0)[(0,) * (len(shape) - 1)])
+
+
+def test_intervals_equal_scipys_stratified_percentile_bootstrap():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(8, 3)), rng.normal(0.5, size=(6, 3))
+
+    def pooled_iqm(*tasks, axis):
+        return sps.trim_mean(np.concatenate(tasks, axis=axis), 0.25, axis=axis)
+
+    def p_x_beats_y(*runs, axis):
+        pairs = zip(runs[:3], runs[3:], strict=True)
+        return np.mean([np.mean(u[..., :, None] > v[..., None, :], axis=(-2, -1))
+                        for u, v in pairs], axis=0)  # fmt: skip
+
+    for got, samples, statistic in [
+        (stats.interval(x, seed=5), list(x.T), pooled_iqm),
+        (stats.probability_of_improvement(x, y, higher_is_better=True, seed=5),
+         [*x.T, *y.T], p_x_beats_y),
+    ]:  # fmt: skip
+        expected = sps.bootstrap(samples, statistic, n_resamples=2000, paired=False,
+                                 method="percentile", rng=np.random.default_rng(5))  # fmt: skip
+        np.testing.assert_allclose((got.low, got.high), expected.confidence_interval, rtol=1e-12)
 
 
 def test_failed_runs_are_excluded_from_estimates_and_counted():
@@ -295,6 +328,12 @@ def test_area_under_the_curve_over_measured_epochs():
     assert stats.area_under_curve([np.nan, 2.0, 4.0, np.nan]) == pytest.approx(3.0)
     assert stats.area_under_curve([np.nan, 0.7, np.nan]) == pytest.approx(0.7)
     assert math.isnan(stats.area_under_curve([np.nan, np.nan]))
+    curve = np.random.default_rng(3).normal(size=50)
+    curve[[0, 7, 8, 30]] = np.nan
+    epochs = np.flatnonzero(~np.isnan(curve))
+    span = epochs[-1] - epochs[0]
+    expected = integrate.trapezoid(curve[epochs], epochs) / span
+    assert stats.area_under_curve(curve) == pytest.approx(expected, rel=1e-12)
 
 
 # --- determinism ------------------------------------------------------------------------------

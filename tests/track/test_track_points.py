@@ -63,6 +63,8 @@ def test_each_window_sends_its_own_minimum_and_maximum():
 def test_every_epoch_when_the_budget_allows(epochs, max_points):
     column = spiky(epochs, 4)
     assert of(feed(Decimator(epochs, max_points), {"x": column}), "x") == dict(enumerate(column))
+    constant = of(feed(Decimator(epochs, max_points), {"lr": np.ones(epochs)}), "lr")
+    assert constant == dict.fromkeys(range(epochs), 1.0)
 
 
 def test_not_measured_epochs_are_skipped_and_the_last_measured_one_sent():
@@ -94,3 +96,32 @@ def test_points_already_in_the_store_are_not_sent_again():
     assert sorted(first + again, key=lambda p: (p[0], p[2])) == sorted(
         everything, key=lambda p: (p[0], p[2])
     )
+
+
+def test_a_constant_metric_goes_as_its_first_and_last_points():
+    points = of(feed(Decimator(1000, 300), {"lr": np.full(1000, 0.05)}), "lr")
+    assert points == {0: 0.05, 999: 0.05}
+
+
+def test_plateaus_go_as_their_ends_and_draw_the_same_line():
+    """An accuracy of 60 samples: few values, long plateaus. Every window extreme that is not
+    sent lies between two sent points of its own value, so the line through the sent points
+    passes through it."""
+    rng = np.random.default_rng(9)
+    column = np.round(np.minimum(1.0, np.cumsum(rng.uniform(0, 0.0009, 2000))) * 60) / 60
+    column[[500, 501, 1200]] = [0.2, 0.9, 0.1]  # spikes off the plateaus
+    sent = of(feed(Decimator(2000, 300), {"val/accuracy": column}), "val/accuracy")
+    width = math.ceil(2000 / 150)
+    every_extreme = {1999}
+    for start in range(0, 2000, width):
+        window = column[start : start + width]
+        every_extreme |= {start + int(np.argmin(window)), start + int(np.argmax(window))}
+    assert set(sent) < every_extreme, "only window extremes are sent, and fewer of them"
+    assert len(sent) < 0.7 * len(every_extreme)
+    steps = sorted(sent)
+    for step in every_extreme - set(sent):
+        before = max(s for s in steps if s < step)
+        after = min(s for s in steps if s > step)
+        assert sent[before] == column[step] == sent[after]
+    assert {500, 501, 1200, 0, 1999} <= set(sent)
+    assert (min(sent.values()), max(sent.values())) == (column.min(), column.max())

@@ -16,6 +16,8 @@ from support import e2e
 
 from nnlab import sync
 from nnlab.run.folder import RunFolder
+from nnlab.run.sweep import SweepFolder
+from nnlab.track.mirror import Mirror
 from nnlab.track.store import Store
 
 pytestmark = pytest.mark.slow  # end-to-end sweeps in subprocesses: make test-slow
@@ -148,3 +150,38 @@ def test_sync_command_line(tmp_path):
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "nothing to send"
+
+
+def test_a_job_folder_made_during_a_pass_waits_for_the_next_pass(tmp_path, run_sweep, monkeypatch):
+    """A search starts its next trial while the tracker passes over the sweep: a job folder
+    that appeared after the pass looked for folders is mirrored by the next pass, and the
+    store is not taken for failed (which held back every run for ``RETRY_SECONDS``)."""
+    uri = e2e.store_uri(tmp_path)
+    done = run_sweep(["-m", "trainer.seed=0,1", "trainer.epochs=50", "tracking=none"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    sweep = SweepFolder(tmp_path / "sweep")
+    info = sweep.info()  # an untracked sweep, sent later to a store
+    info.tracking = {"uri": uri, "experiment": "nnlab", "max_points": 300, "figures": False}
+    sweep.write_info(info)
+    for folder in sweep.runs():
+        run = folder.info()
+        run.tracking = info.tracking
+        folder.write_info(run)
+    late = sweep.runs()[1].path
+    discover = Mirror._discover
+
+    def discover_before_the_last_job(self):  # the second job's folder is made after this
+        discover(self)
+        self.runs.pop(late, None)
+
+    mirror = Mirror()
+    mirror.watch(sweep.path)
+    monkeypatch.setattr(Mirror, "_discover", discover_before_the_last_job)
+    assert not mirror.step()
+    assert mirror.notes == {}
+    assert mirror._down == {}
+    monkeypatch.setattr(Mirror, "_discover", discover)
+    assert mirror.step()
+    runs = e2e.all_runs(uri)
+    assert sorted(r.info.status for r in runs) == ["FINISHED"] * 3
+    assert len(e2e.child_runs(runs)) == 2

@@ -264,8 +264,8 @@ class Search:
                 for trial in trials:  # interrupted: do not leave them RUNNING in the study
                     study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
                 raise
-            # the tracker mirrors the trials' runs now, so each trial can name its run
-            ids = self.sweeper.worker.flush()["runs"] if self.sweeper.worker else {}
+            # each trial names its MLflow run; the tracker sends the rest while the next trains
+            ids = self.sweeper.worker.run_ids() if self.sweeper.worker else {}
             runs = {folder.info().job: folder for folder in sweep.runs()}
             for index, (trial, ret) in enumerate(zip(trials, returns, strict=True)):
                 folder = runs.get(job_num + index)

@@ -9,6 +9,10 @@ group choices (``optimizer=adam``, ``+callbacks=...``; composed once per distinc
 copied, with its value overrides applied the way Hydra applies them, and ``hydra.overrides``
 and ``hydra.job.override_dirname`` set as Hydra sets them. Everything else is the wrapped
 loader's. Every launcher composes through the sweeper's loader, so every launcher gains.
+
+``job_config`` is a job's config without its ``hydra`` node, as its task receives it: a copy of
+the composition's task part (the ``hydra`` node takes most of the time a whole config takes to
+copy) with the job's value overrides. It is what nnlab checks before a sweep starts.
 """
 
 import copy
@@ -17,11 +21,14 @@ from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_d
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from nnlab.run.schema import without_hydra
+
 
 class ComposeOnce:
     def __init__(self, loader: ConfigLoaderImpl) -> None:
         self.loader = loader
         self._compositions: dict[tuple[str, ...], DictConfig] = {}
+        self._tasks: dict[tuple[str, ...], DictConfig] = {}
 
     def __getattr__(self, name: str):
         return getattr(self.loader, name)
@@ -32,9 +39,7 @@ class ComposeOnce:
     def load_sweep_config(self, master_config: DictConfig, sweep_overrides: list[str]):
         overrides = OverridesParser.create().parse_overrides(list(sweep_overrides))
         choices = tuple(o.input_line for o in overrides if self._chooses(o))
-        if choices not in self._compositions:
-            self._compositions[choices] = self.loader.load_sweep_config(master_config, [*choices])
-        cfg = copy.deepcopy(self._compositions[choices])
+        cfg = copy.deepcopy(self._composition(master_config, choices))
         values = [o for o in overrides if not self._chooses(o)]
         ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
         app = [o for o in overrides if not o.is_hydra_override()]
@@ -48,6 +53,22 @@ class ComposeOnce:
             )  # fmt: skip
         OmegaConf.copy_cache(from_config=master_config, to_config=cfg)
         return cfg
+
+    def job_config(self, master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
+        """The job's config without its ``hydra`` node (its task's config)."""
+        overrides = OverridesParser.create().parse_overrides(list(sweep_overrides))
+        choices = tuple(o.input_line for o in overrides if self._chooses(o))
+        if choices not in self._tasks:
+            self._tasks[choices] = without_hydra(self._composition(master_config, choices))
+        cfg = copy.deepcopy(self._tasks[choices])
+        values = [o for o in overrides if not (self._chooses(o) or o.is_hydra_override())]
+        ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
+        return cfg
+
+    def _composition(self, master_config: DictConfig, choices: tuple[str, ...]) -> DictConfig:
+        if choices not in self._compositions:
+            self._compositions[choices] = self.loader.load_sweep_config(master_config, [*choices])
+        return self._compositions[choices]
 
     def _chooses(self, override) -> bool:
         """Whether an override chooses from a config group (as Hydra's defaults list tells)."""

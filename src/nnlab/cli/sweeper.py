@@ -144,8 +144,7 @@ class Sweep(Sweeper):
         """Compose and build a job (``ConfigError`` naming it and ``where`` it is); its config
         hash."""
         try:
-            loaded = self.hydra_context.config_loader.load_sweep_config(self.config, list(job))
-            cfg = schema.without_hydra(loaded)
+            cfg = self.hydra_context.config_loader.job_config(self.config, list(job))
             settings = schema.settings(cfg)
             user_callbacks(settings)
             build(settings)

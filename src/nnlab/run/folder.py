@@ -32,6 +32,9 @@ CONFIG, INFO, HISTORY, WEIGHTS, ERROR, FIGURES = (
 )  # fmt: skip
 MIRROR = "mirror.json"  # written by the tracker (nnlab.track.mirror): the MLflow run
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # no room for what a record writes
+# YAML's safe loader and dumper, in C (libyaml) where PyYAML has it: 5 to 8 times faster
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 ENDED = ("FINISHED", "FAILED", "KILLED", "SKIPPED")
 
 
@@ -85,7 +88,7 @@ class RunFolder:
         self.write_config(resolved)
 
     def write_config(self, resolved: dict) -> None:
-        write_atomic(self.file(CONFIG), yaml.safe_dump(resolved, sort_keys=False))
+        write_atomic(self.file(CONFIG), yaml.dump(resolved, Dumper=SAFE_DUMPER, sort_keys=False))
 
     def write_info(self, info: RunInfo) -> None:
         write_atomic(self.file(INFO), json.dumps(asdict(info), indent=1))
@@ -117,7 +120,7 @@ class RunFolder:
         """``config.yaml`` as plain data (YAML's safe loader: no object is made from it);
         ``ValueError`` if it is not a mapping of settings."""
         try:
-            found = yaml.safe_load(self.file(CONFIG).read_text())
+            found = yaml.load(self.file(CONFIG).read_text(), Loader=SAFE_LOADER)
         except yaml.YAMLError as error:
             reason = str(error).splitlines()[0]
             raise ValueError(f"{self.file(CONFIG)} is not a config ({reason})") from None

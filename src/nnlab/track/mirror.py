@@ -60,10 +60,11 @@ class Mirror:
     def watch(self, path: Path | str) -> None:
         self.roots.append(Path(path).resolve())
 
-    def step(self, final: bool = False) -> bool:
+    def step(self, final: bool = False, opening: bool = False) -> bool:
         """One pass over every watched folder; whether every run and sweep is closed. A store
         that fails is not tried again in the pass, nor before ``RETRY_SECONDS`` (unless
-        ``final``)."""
+        ``final``). ``opening``: only create the MLflow runs not created yet (a later pass
+        sends the rest)."""
         self._discover()
         failed: set[str] = set()
         for target in [*self.sweeps.values(), *self.runs.values(), *self.sweeps.values()]:
@@ -71,7 +72,7 @@ class Mirror:
             if target.closed or waiting or target.uri in failed:
                 continue
             try:
-                if target.step(self, final) and target not in self.sent:
+                if target.step(self, final, opening) and target not in self.sent:
                     self.sent.append(target)
                 self.notes.pop(str(target.uri), None)
             except Exception as error:  # noqa: BLE001 - keep the data, say why, go on
@@ -191,8 +192,8 @@ class RunMirror(_Mirrored):
     def forget(self) -> None:
         self._points, self._offset = None, 0
 
-    def step(self, mirror: Mirror, final: bool) -> bool:
-        """Send what is new; whether there was anything."""
+    def step(self, mirror: Mirror, final: bool, opening: bool = False) -> bool:
+        """Send what is new (``opening``: only create the run); whether there was anything."""
         info = self.folder.info()
         if info is None or info.tracking is None or info.status == "SKIPPED":
             self.closed = info is not None
@@ -210,6 +211,8 @@ class RunMirror(_Mirrored):
         created = self.run_id is None
         if self.run_id is None or self._points is None:
             self._open(mirror, store, info)
+        if opening:
+            return created
         if info.status == "RUNNING" and Process(**info.process).alive() is False:
             info = _lost(self.folder, info)
         columns, rows, self._offset = history_rows(self.folder.file("history.csv"), self._offset)
@@ -285,21 +288,22 @@ class SweepMirror(_Mirrored):
             self.sweep.write_reuse(_finished_runs(store, info))
         return self.run_id
 
-    def step(self, mirror: Mirror, final: bool) -> bool:
-        """Open the parent run, and close it once the sweep and its runs ended; whether it
-        was closed now."""
+    def step(self, mirror: Mirror, final: bool, opening: bool = False) -> bool:
+        """Open the parent run, and close it once the sweep and its runs ended (not when only
+        ``opening``); whether it was closed now."""
         info = self.sweep.info()
         if info is None or info.tracking is None:
             self.closed = info is not None
             return False
         self.open_parent(mirror)
-        if self.closed:
+        if self.closed or opening:
             return False
         if info.status == "RUNNING" and Process(**info.process).alive() is False:
             info.status, info.reason, info.ended = "FAILED", LOST, time.time()
             self.sweep.write_info(info)
-        runs = [mirror.runs[folder.path] for folder in self.sweep.runs()]
-        if info.status == "RUNNING" or not all(run.closed for run in runs):
+        # a job's folder made since this pass looked for folders is not known yet: not closed
+        runs = [mirror.runs.get(folder.path) for folder in self.sweep.runs()]
+        if info.status == "RUNNING" or not all(run is not None and run.closed for run in runs):
             return False
         store = mirror.store(self.uri)
         jobs = [_job(run.folder.info(), run.run_id, info.objective) for run in runs]

@@ -9,6 +9,11 @@ sent too. So a metric gets at most ``max_points + 1`` points, and its minimum an
 the points sent are its minimum and maximum over every epoch: a spike between two regular samples
 is never lost. Not-measured epochs (``nan``) are skipped;
 ``inf`` (a diverged loss) counts as a value.
+
+In a decimated run, a point whose value equals both the point sent before it and the one after
+is not sent: the UI's line through its neighbours passes through it. A constant learning rate
+goes as its first and last points, and an accuracy's plateaus as their ends. So that this can
+be told, each point waits for the next one of its metric (the last one until the run ends).
 """
 
 import math
@@ -26,7 +31,9 @@ class Decimator:
         self._low: dict[str, tuple[float, int]] = {}
         self._high: dict[str, tuple[float, int]] = {}
         self._last: dict[str, tuple[float, int]] = {}
-        self.sent: dict[str, int] = dict(sent or {})  # key -> the step of its last point sent
+        self._held: dict[str, tuple[float, int]] = {}  # key -> its point waiting for the next
+        self._before: dict[str, float] = {}  # key -> the value of its last point sent
+        self.sent: dict[str, int] = dict(sent or {})  # key -> the step of its last point taken
 
     def add(self, epoch: int, metrics: dict[str, float]) -> list[Point]:
         """Take one epoch's metrics; the points of the windows it closes."""
@@ -46,17 +53,31 @@ class Decimator:
         """The points of the open window and each metric's last point, once the run ended."""
         points = self._close()
         for key, (value, epoch) in self._last.items():
-            if self.sent.get(key, -1) < epoch:
-                points.append((key, value, epoch))
-                self.sent[key] = epoch
+            self._take(key, value, epoch, points)
+        points += [(key, value, epoch) for key, (value, epoch) in self._held.items()]
+        self._held = {}
         return points
 
     def _close(self) -> list[Point]:
         points = []
         for key, low in self._low.items():
             for value, epoch in sorted({low, self._high[key]}, key=lambda point: point[1]):
-                if self.sent.get(key, -1) < epoch:
-                    points.append((key, value, epoch))
-                    self.sent[key] = epoch
+                self._take(key, value, epoch, points)
         self._low, self._high = {}, {}
         return points
+
+    def _take(self, key: str, value: float, epoch: int, points: list[Point]) -> None:
+        """Send a point not sent yet; in a decimated run, hold it back until the next one
+        tells whether it lies inside a flat stretch (then it is dropped)."""
+        if self.sent.get(key, -1) >= epoch:
+            return
+        self.sent[key] = epoch
+        if self.width == 1:
+            points.append((key, value, epoch))
+            return
+        if key in self._held:
+            held, step = self._held[key]
+            if not held == value == self._before.get(key):
+                points.append((key, held, step))
+                self._before[key] = held
+        self._held[key] = (value, epoch)

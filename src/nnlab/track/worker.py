@@ -4,13 +4,15 @@ uploading files happen beside training, on another core. Training processes neve
 they write their folders, which it reads.
 
 The parent drives it with JSON lines on its stdin (``MirrorProcess``): ``watch`` a run or sweep
-folder, ``flush`` (mirror every run that ended, answer with the run ids) and ``end`` (mirror
-everything, close the sweeps, answer, exit). Between commands it makes a pass every
-``POLL_SECONDS``. If its stdin closes without ``end`` (the parent was killed), it waits up to
-``ORPHAN_SECONDS`` for the runs still training to stop, closes whatever it can (runs whose
-process is gone as FAILED, "process lost") and exits: it never outlives its parent by more.
-It ignores Ctrl-C and SIGTERM (a terminal or a job scheduler sends them to the whole process
-group), so that it records the runs the parent closes as KILLED.
+folder, ``runs`` (create the MLflow runs of new folders, answer with the run ids: the rest is
+sent in the passes that follow), ``flush`` (mirror every run that ended, answer with the run
+ids) and ``end`` (mirror everything, close the sweeps, answer, exit). Between commands it makes
+a pass every ``POLL_SECONDS``. If its stdin closes without ``end`` (the parent was killed), it
+waits up to ``ORPHAN_SECONDS`` for the runs still training to stop, closes whatever it can (runs
+whose process is gone as FAILED, "process lost") and exits: it never outlives its parent by
+more. It ignores Ctrl-C and SIGTERM (a terminal or a job scheduler sends them to the whole
+process group), so that it records the runs the parent closes as KILLED. It computes (decision
+regions) on one BLAS thread: it runs beside training.
 """
 
 import json
@@ -22,6 +24,8 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+from threadpoolctl import threadpool_limits
 
 POLL_SECONDS = 0.5
 ORPHAN_SECONDS = 15.0
@@ -44,6 +48,12 @@ class MirrorProcess:
     def watch(self, folder: Path) -> None:
         self._watching = True
         self._send({"watch": str(folder)})
+
+    def run_ids(self) -> dict[str, str]:
+        """Run folder -> MLflow run id, the runs of new folders created now (without waiting
+        for the rest of them to be sent)."""
+        self._send({"runs": True})
+        return self._answer()["runs"]
 
     def flush(self) -> dict:
         """Mirror every run that has ended; the answer."""
@@ -105,10 +115,12 @@ def serve() -> None:
     from nnlab.track.query import settle_mlflow
 
     settle_mlflow()
+    threadpool_limits(1)  # a second BLAS thread would spin on the core training runs on
     mirror = Mirror()
+    command: dict = {}
     while True:
-        try:
-            command = commands.get(timeout=POLL_SECONDS)
+        try:  # after ``runs``, the rest of those runs is sent at once, while the next one trains
+            command = commands.get(block="runs" not in command, timeout=POLL_SECONDS)
         except queue.Empty:
             command = {}
         if command is None:  # the parent is gone
@@ -118,8 +130,8 @@ def serve() -> None:
             break
         if "watch" in command:
             mirror.watch(command["watch"])
-        mirror.step(final="end" in command)
-        if "flush" in command or "end" in command:
+        mirror.step(final="end" in command, opening="runs" in command)
+        if "runs" in command or "flush" in command or "end" in command:
             try:
                 answers.write(json.dumps(_answer(mirror)) + "\n")
                 answers.flush()
