@@ -114,8 +114,8 @@ def main() -> None:
         print(f"{label}: sweeps of {checkout.repo} with {checkout.python}")
     print(load_average())
     with tempfile.TemporaryDirectory() as scratch:
-        for label, checkout in checkouts.items():  # caches
-            warm = Path(scratch) / f"warm-{len(label)}"
+        for index, checkout in enumerate(checkouts.values()):  # caches
+            warm = Path(scratch) / f"warm-{index}"
             warm.mkdir()
             checkout.sweep(warm, ["trainer.epochs=10"], "mlflow")
         for name in args.scenarios.split(","):
@@ -129,14 +129,14 @@ def measure(checkouts: dict, scratch: Path, name: str) -> dict:
     tracked sweep (``mlflow``) and its untracked one (``none``); and the CPU per job of the
     first checkout's jobs trained in one process (``training``)."""
     jobs, overrides = SCENARIOS[name]
-    rows: dict = {"training": None}
-    for label, checkout in checkouts.items():
+    rows = {}
+    for index, (label, checkout) in enumerate(checkouts.items()):
         for tracking in ("mlflow", "none"):
-            folder = scratch / label.replace(" ", "-") / tracking
+            folder = scratch / str(index) / tracking
             folder.mkdir(parents=True)
             cpu, wall = checkout.sweep(folder, overrides, tracking)
             rows[label, tracking] = (cpu / jobs, wall / jobs)
-    first = scratch / next(iter(checkouts)).replace(" ", "-") / "mlflow" / "sweep"
+    first = scratch / "0" / "mlflow" / "sweep"
     retrained = subprocess.run(
         [sys.executable, "-c", RETRAIN, str(first), str(REPO / "conf"), *overrides],
         capture_output=True, text=True, check=True, env=environment(),

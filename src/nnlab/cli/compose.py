@@ -37,8 +37,7 @@ class ComposeOnce:
         return ComposeOnce, (self.loader,)
 
     def load_sweep_config(self, master_config: DictConfig, sweep_overrides: list[str]):
-        overrides = OverridesParser.create().parse_overrides(list(sweep_overrides))
-        choices = tuple(o.input_line for o in overrides if self._chooses(o))
+        overrides, choices = self._parse(sweep_overrides)
         cfg = copy.deepcopy(self._composition(master_config, choices))
         values = [o for o in overrides if not self._chooses(o)]
         ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
@@ -56,14 +55,18 @@ class ComposeOnce:
 
     def job_config(self, master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
         """The job's config without its ``hydra`` node (its task's config)."""
-        overrides = OverridesParser.create().parse_overrides(list(sweep_overrides))
-        choices = tuple(o.input_line for o in overrides if self._chooses(o))
+        overrides, choices = self._parse(sweep_overrides)
         if choices not in self._tasks:
             self._tasks[choices] = without_hydra(self._composition(master_config, choices))
         cfg = copy.deepcopy(self._tasks[choices])
         values = [o for o in overrides if not (self._chooses(o) or o.is_hydra_override())]
         ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
         return cfg
+
+    def _parse(self, sweep_overrides: list[str]) -> tuple[list, tuple[str, ...]]:
+        """The job's overrides, parsed, and those that choose from config groups."""
+        overrides = OverridesParser.create().parse_overrides(list(sweep_overrides))
+        return overrides, tuple(o.input_line for o in overrides if self._chooses(o))
 
     def _composition(self, master_config: DictConfig, choices: tuple[str, ...]) -> DictConfig:
         if choices not in self._compositions:
