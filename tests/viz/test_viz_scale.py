@@ -101,3 +101,33 @@ def test_a_finished_run_is_drawn_as_before():
 )
 def test_diverged_at(run, expected):
     assert scale.diverged_at(run) == expected
+
+
+def png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("values", "offset"),
+    [(np.linspace(0.4, 0.9, 300), ""), (np.linspace(1e-7, 3e-7, 300), "1e−7")],
+    ids=["plain ticks", "an offset text"],
+)
+def test_a_title_goes_where_matplotlib_places_it(values, offset):
+    runs = [History(), History()]
+    for epoch, value in enumerate(values):
+        runs[0].append(epoch, {"train/accuracy": value})
+        runs[1].append(epoch, {"train/accuracy": value * 1.1})
+    lines = [compare.Line(f"run {i}", run, "#1f77b4") for i, run in enumerate(runs)]
+    title = "a title as wide as the axes, over the offset text at their top left corner " * 2
+    figure = compare.overlay(lines, "train/accuracy", title)
+    drawn_as_is = png(figure)
+    ax = figure.axes[0]
+    assert ax.yaxis.offsetText.get_text() == offset
+    box = ax.title.get_window_extent()
+    assert box.y0 >= ax.get_window_extent().y1, "above the axes"
+    if offset:
+        assert not box.overlaps(ax.yaxis.offsetText.get_window_extent()), "clear of the offset"
+    ax.set_title(ax.get_title(), fontsize=11)  # placed by matplotlib at every draw
+    assert png(figure) == drawn_as_is

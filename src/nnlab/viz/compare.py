@@ -18,7 +18,7 @@ from matplotlib.ticker import FuncFormatter
 
 from nnlab.train import History
 from nnlab.viz import scale
-from nnlab.viz.style import new_figure
+from nnlab.viz.style import new_figure, set_title
 
 WIDTH = 7.5  # inches, every comparison figure
 AXES_HEIGHT = 4.0  # inches, a figure with its legend inside the axes
@@ -180,8 +180,8 @@ def _axes(ax, metric: str, title: str, shown: scale.Range) -> None:
     ax.set_ylim(shown.low, shown.high)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
-    ax.set_title(title, fontsize=11)
     _fit_left(ax)
+    set_title(ax, title, fontsize=11)
 
 
 def _fit_left(ax) -> None:

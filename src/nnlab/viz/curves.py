@@ -6,7 +6,7 @@ from matplotlib.figure import Figure
 
 from nnlab.train import History
 from nnlab.viz import scale
-from nnlab.viz.style import new_figure
+from nnlab.viz.style import new_figure, set_title
 
 PANELS = (
     ("loss", ("train/loss", "val/loss"), "log"),
@@ -40,7 +40,7 @@ def run_figure(history: History, title: str) -> Figure:
             if len(curves) > 1 or labels != [key for key, _, _ in curves]:
                 ax.legend(fontsize=9)
         ax.set_xlabel("epoch")
-        ax.set_title(label, fontsize=11)
+        set_title(ax, label, fontsize=11)
     figure.suptitle(title, fontsize=12)
     return figure
 

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from nnlab.viz.style import new_figure
+from nnlab.viz.style import new_figure, set_title
 
 PANEL_WIDTH = 3.2  # inches
 ROW_HEIGHT = 0.36  # inches per method in a panel
@@ -93,7 +93,7 @@ def profile_figure(curves: Sequence[ProfileCurve], xlabel: str, title: str) -> F
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction of runs")
-    ax.set_title(title, fontsize=11)
+    set_title(ax, title, fontsize=11)
     ax.legend(fontsize=8.5, framealpha=0.85)
     return figure
 
@@ -117,4 +117,4 @@ def _intervals(ax, panel: Panel, labelled: bool) -> None:
     ax.set_ylim(-0.6, len(panel.estimates) - 0.4)
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(panel.xlabel, fontsize=9)
-    ax.set_title(panel.title, fontsize=10)
+    set_title(ax, panel.title, fontsize=10)

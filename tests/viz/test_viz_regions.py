@@ -1,0 +1,60 @@
+"""Decision-region pictures: the grid asked of the network in blocks gives the classes it gives
+asked at once, and the training points are stamped as discs, later points over earlier ones,
+pixel for pixel as a point-by-point loop stamps them."""
+
+import numpy as np
+
+from nnlab.viz import regions as viz
+from nnlab.viz.colors import COLORS, rgb
+
+
+def softmax_of_linear(weights: np.ndarray, calls: list[int]):
+    def predict(x: np.ndarray) -> np.ndarray:
+        calls.append(len(x))
+        z = np.tanh(x @ weights)
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    return predict
+
+
+def test_the_grid_asked_in_blocks_gives_the_classes_of_the_grid_asked_at_once():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(300, 2)), rng.integers(0, 3, 300)
+    weights = rng.normal(size=(2, 3)) * 3
+    calls: list[int] = []
+    found = viz.regions(softmax_of_linear(weights, calls), x, y)
+    assert max(calls) == viz.BLOCK
+    assert sum(calls) == viz.GRID**2
+    u, v = np.meshgrid(np.linspace(found.low[0], found.high[0], viz.GRID),
+                       np.linspace(found.low[1], found.high[1], viz.GRID))  # fmt: skip
+    at_once = softmax_of_linear(weights, [])(np.c_[u.ravel(), v.ravel()]).argmax(axis=1)
+    np.testing.assert_array_equal(found.predicted, at_once.reshape(u.shape))
+    assert len(np.unique(found.predicted)) == 3
+
+
+def stamped_one_by_one(found: viz.Regions) -> np.ndarray:
+    """The picture with each point stamped in turn over the whole image."""
+    palette = np.array([rgb(c) for c in COLORS], dtype=float)
+    cells = np.arange(viz.SIZE) * viz.GRID // viz.SIZE
+    image = 255.0 * (1 - viz.TINT) + viz.TINT * palette[found.predicted[::-1][np.ix_(cells, cells)]]
+    span = found.high - found.low
+    ys, xs = np.mgrid[0 : viz.SIZE, 0 : viz.SIZE]
+    for (px, py), label in zip(found.x, found.labels, strict=True):
+        column = (px - found.low[0]) / span[0] * (viz.SIZE - 1)
+        row = (found.high[1] - py) / span[1] * (viz.SIZE - 1)
+        distance = np.hypot(ys - row, xs - column)
+        image[distance <= viz.DOT + 0.7] = 40.0
+        image[distance <= viz.DOT - 0.3] = palette[label % len(palette)]
+    return image.round().astype(np.uint8)
+
+
+def test_points_are_stamped_in_order_as_one_by_one():
+    rng = np.random.default_rng(1)
+    x = np.r_[rng.normal(size=(150, 2)), rng.normal(size=(150, 2)) * 0.02]  # crowded at 0
+    labels = rng.integers(0, 3, len(x))
+    x[:4] = [[-3, -3], [3, 3], [-3, 3], [3, -3]]  # the corners: discs cut by the edges
+    low, high = np.array([-3.0, -3.0]), np.array([3.0, 3.0])
+    predicted = rng.integers(0, 3, (viz.GRID, viz.GRID))
+    found = viz.Regions(low, high, predicted, x, labels)
+    np.testing.assert_array_equal(viz.picture(found), stamped_one_by_one(found))
