@@ -120,18 +120,24 @@ def bands(groups: Sequence[Band], metric: str, title: str, log: bool = False) ->
 def mean_std(histories: Sequence[History], metric: str):
     """``(epochs, mean, std)`` of ``metric`` over ``histories`` at every epoch some run measured
     (finite values only; ``std`` is the sample standard deviation, ``nan`` where one run was
-    measured); ``None`` if none has it."""
-    columns = {}
-    for history in histories:
-        epochs, values = _measured(history, metric)
-        for epoch, value in zip(epochs.tolist(), values.tolist(), strict=True):
-            columns.setdefault(epoch, []).append(value)
-    if not columns:
+    measured); ``None`` if none has it. The runs measured at an epoch are a row of a table of
+    epochs by runs, and each set of runs is averaged at once over all its epochs (usually one:
+    every run at every epoch), as NumPy averages each epoch's values alone."""
+    measured = [_measured(history, metric) for history in histories]
+    if not any(epochs.size for epochs, _ in measured):
         return None
-    epochs = np.array(sorted(columns))
-    mean = np.array([np.mean(columns[e]) for e in epochs])
-    std = np.array([np.std(columns[e], ddof=1) if len(columns[e]) > 1 else np.nan
-                    for e in epochs])  # fmt: skip
+    epochs = np.unique(np.concatenate([at for at, _ in measured]))
+    table = np.full((epochs.size, len(measured)), np.nan)
+    for run, (at, values) in enumerate(measured):
+        table[np.searchsorted(epochs, at), run] = values
+    present = ~np.isnan(table)
+    mean, std = np.full(epochs.size, np.nan), np.full(epochs.size, np.nan)
+    for runs in np.unique(present, axis=0):
+        rows = (present == runs).all(axis=1)
+        values = table[np.ix_(rows, runs)]  # an epoch's values contiguous, as NumPy sums a list
+        mean[rows] = values.mean(axis=1)
+        if runs.sum() > 1:
+            std[rows] = values.std(axis=1, ddof=1)
     return epochs, mean, std
 
 
