@@ -58,3 +58,10 @@ def test_points_are_stamped_in_order_as_one_by_one():
     predicted = rng.integers(0, 3, (viz.GRID, viz.GRID))
     found = viz.Regions(low, high, predicted, x, labels)
     np.testing.assert_array_equal(viz.picture(found), stamped_one_by_one(found))
+
+
+def test_a_picture_is_saved_whole_under_its_name(tmp_path):
+    image = np.random.default_rng(2).integers(0, 256, (viz.SIZE, viz.SIZE, 3), dtype=np.uint8)
+    path = viz.save_png(image, tmp_path / "decision_boundary.png")
+    np.testing.assert_array_equal(viz.load_png(path), image)
+    assert [p.name for p in tmp_path.iterdir()] == ["decision_boundary.png"]

@@ -265,7 +265,7 @@ class Search:
                     study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
                 raise
             # each trial names its MLflow run; the tracker sends the rest while the next trains
-            ids = self.sweeper.worker.run_ids() if self.sweeper.worker else {}
+            ids = self.sweeper.worker.opened()["runs"] if self.sweeper.worker else {}
             runs = {folder.info().job: folder for folder in sweep.runs()}
             for index, (trial, ret) in enumerate(zip(trials, returns, strict=True)):
                 folder = runs.get(job_num + index)

@@ -157,7 +157,9 @@ class Sweep(Sweeper):
         settings, info = self.settings, self.info
         if status == "KILLED":
             self._killed_with_the_sweep()
-        answer = self.worker.flush() if self.worker else {"runs": {}, "links": {}}
+        # the runs' MLflow ids and the sweep's link; the worker sends the rest of the runs while
+        # the report is drawn from their folders, and ``end`` waits for it
+        answer = self.worker.opened() if self.worker else {"runs": {}, "links": {}}
         runs = [(folder, folder.info()) for folder in self.folder.runs()]
         ids = {f.path: answer["runs"].get(str(f.path.resolve())) for f, _ in runs}
         shown = [(run, run.reused["run_id"] if run.reused else ids[f.path]) for f, run in runs]

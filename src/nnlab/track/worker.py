@@ -4,9 +4,9 @@ uploading files happen beside training, on another core. Training processes neve
 they write their folders, which it reads.
 
 The parent drives it with JSON lines on its stdin (``MirrorProcess``): ``watch`` a run or sweep
-folder, ``runs`` (create the MLflow runs of new folders, answer with the run ids: the rest is
-sent in the passes that follow), ``flush`` (mirror every run that ended, answer with the run
-ids) and ``end`` (mirror everything, close the sweeps, answer, exit). Between commands it makes
+folder, ``runs`` (create the MLflow runs of new folders, answer with the run ids and the
+sweeps' links: the rest is sent in the passes that follow) and ``end`` (mirror everything, close
+the sweeps, answer, exit). Between commands it makes
 a pass every ``POLL_SECONDS``. If its stdin closes without ``end`` (the parent was killed), it
 waits up to ``ORPHAN_SECONDS`` for the runs still training to stop, closes whatever it can (runs
 whose process is gone as FAILED, "process lost") and exits: it never outlives its parent by
@@ -49,15 +49,11 @@ class MirrorProcess:
         self._watching = True
         self._send({"watch": str(folder)})
 
-    def run_ids(self) -> dict[str, str]:
-        """Run folder -> MLflow run id, the runs of new folders created now (without waiting
-        for the rest of them to be sent)."""
+    def opened(self) -> dict:
+        """The answer once the MLflow runs of new folders are created (their ids under
+        ``runs``, the sweeps' links under ``links``), without waiting for the rest of them to
+        be sent: the worker sends it next."""
         self._send({"runs": True})
-        return self._answer()["runs"]
-
-    def flush(self) -> dict:
-        """Mirror every run that has ended; the answer."""
-        self._send({"flush": True})
         return self._answer()
 
     def end(self) -> dict:
@@ -131,7 +127,7 @@ def serve() -> None:
         if "watch" in command:
             mirror.watch(command["watch"])
         mirror.step(final="end" in command, opening="runs" in command)
-        if "runs" in command or "flush" in command or "end" in command:
+        if "runs" in command or "end" in command:
             try:
                 answers.write(json.dumps(_answer(mirror)) + "\n")
                 answers.flush()

@@ -10,6 +10,7 @@ a dark rim, later points over earlier ones. A run's picture is saved with its fi
 lays several side by side.
 """
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,10 +80,14 @@ def _discs(rows: np.ndarray, columns: np.ndarray):
 
 
 def save_png(image: np.ndarray, path: Path) -> Path:
-    """An RGB image as a PNG file (Pillow, which matplotlib uses too)."""
+    """An RGB image as a PNG file (Pillow, which matplotlib uses too), written under another
+    name and then renamed: a reader (a sweep's report, while the tracker draws the pictures of
+    its runs) finds the whole file or none."""
     from PIL import Image
 
-    Image.fromarray(image).save(path)
+    partial = path.with_name(f".{path.name}.partial")
+    Image.fromarray(image).save(partial, format="PNG")
+    os.replace(partial, path)
     return path
 
 
