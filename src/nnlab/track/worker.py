@@ -4,15 +4,14 @@ uploading files happen beside training, on another core. Training processes neve
 they write their folders, which it reads.
 
 The parent drives it with JSON lines on its stdin (``MirrorProcess``): ``watch`` a run or sweep
-folder, ``runs`` (create the MLflow runs of new folders, answer with the run ids and the
-sweeps' links: the rest is sent in the passes that follow) and ``end`` (mirror everything, close
-the sweeps, answer, exit). Between commands it makes
-a pass every ``POLL_SECONDS``. If its stdin closes without ``end`` (the parent was killed), it
-waits up to ``ORPHAN_SECONDS`` for the runs still training to stop, closes whatever it can (runs
-whose process is gone as FAILED, "process lost") and exits: it never outlives its parent by
-more. It ignores Ctrl-C and SIGTERM (a terminal or a job scheduler sends them to the whole
-process group), so that it records the runs the parent closes as KILLED. It computes (decision
-regions) on one BLAS thread: it runs beside training.
+folder, ``runs`` (create the MLflow runs of new folders, answer with the run ids and the sweeps'
+links: the rest is sent in the passes that follow) and ``end`` (mirror everything, close the
+sweeps, answer, exit). Between commands it makes a pass every ``POLL_SECONDS``. If its stdin closes
+without ``end`` (the parent was killed), it waits up to ``ORPHAN_SECONDS`` for the runs still
+training to stop, closes whatever it can (runs whose process is gone as FAILED, "process lost") and
+exits: it never outlives its parent by more. It ignores Ctrl-C and SIGTERM (a terminal or a job
+scheduler sends them to the whole process group), so that it records the runs the parent closes as
+KILLED. It computes (decision regions) on one BLAS thread: it runs beside training.
 """
 
 import json
