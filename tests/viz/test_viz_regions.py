@@ -1,9 +1,12 @@
 """Decision-region pictures: the grid asked of the network in blocks gives the classes it gives
-asked at once, and the training points are stamped as discs, later points over earlier ones,
-pixel for pixel as a point-by-point loop stamps them."""
+asked at once, the training points are stamped as discs, later points over earlier ones, pixel
+for pixel as a point-by-point loop stamps them, and a grid of pictures keeps its title inside."""
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
 
+from nnlab.viz import compare
 from nnlab.viz import regions as viz
 from nnlab.viz.colors import COLORS, rgb
 
@@ -65,3 +68,22 @@ def test_a_picture_is_saved_whole_under_its_name(tmp_path):
     path = viz.save_png(image, tmp_path / "decision_boundary.png")
     np.testing.assert_array_equal(viz.load_png(path), image)
     assert [p.name for p in tmp_path.iterdir()] == ["decision_boundary.png"]
+
+
+def test_a_grid_title_wider_than_its_panels_is_wrapped_inside_the_figure():
+    panel = compare.Panel("seed=2\ntrain accuracy 0.397, median of 16", np.zeros((40, 40, 3)))
+    title = "sweep 2026-12-03_17-15-46-43c3: decision regions"
+    for panels, lines in (([panel], 3), ([panel, panel], 1)):
+        figure = compare.boundary_grid(panels, title)
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        drawn = next(t for t in figure.findobj(Text) if t.get_text() == figure.get_suptitle())
+        assert drawn.get_text().split("\n") == (
+            [title] if lines == 1 else ["sweep", "2026-12-03_17-15-46-43c3:", "decision regions"]
+        )
+        box, inside = drawn.get_window_extent(), figure.bbox
+        assert inside.x0 <= box.x0
+        assert box.x1 <= inside.x1
+        assert box.y1 <= inside.y1
+        top_of_panels = max(ax.title.get_window_extent().y1 for ax in figure.axes)
+        assert top_of_panels < box.y0, "the title clears the panels' titles"

@@ -25,6 +25,8 @@ AXES_HEIGHT = 4.0  # inches, a figure with its legend inside the axes
 LEGEND_CHARS = 96  # characters of legend entries that fit across the figure below the axes
 LEGEND_ROW = 0.19  # inches per row of a legend below the axes
 TICK_POINTS = 9  # the size of tick labels (nnlab.viz.style)
+TITLE_POINTS = 11  # a figure's title
+TITLE_LINE = 0.22  # inches per line of a figure's title
 # points left of the tick labels' text: ticks and their pad (7), the axis label's pad (4) and
 # height (12), and room to the edge (5)
 AXIS_LABEL_POINTS = 28
@@ -148,9 +150,12 @@ def boundary_grid(panels: Sequence[Panel], title: str, ncols: int = 4) -> Figure
         return None
     ncols = min(ncols, len(panels))
     nrows = -(-len(panels) // ncols)
-    width, height = 2.6 * ncols, 2.9 * nrows + 0.75  # a panel: 2.5 in of picture, 0.4 of title
+    width = 2.6 * ncols  # a panel: 2.5 in of picture, 0.4 of title
+    lines = _wrapped(title, TITLE_POINTS, 0.95 * width)  # one panel is narrower than most titles
+    above = 0.8 + TITLE_LINE * (len(lines) - 1)  # inches above the panels' pictures
+    height = 2.9 * nrows - 0.05 + above  # rows of pictures with their titles, the title above
     figure, axes = new_figure(width, height, ncols=ncols, nrows=nrows,
-                              margins=(0.01, 0.01, 0.99, 1 - 0.8 / height))  # fmt: skip
+                              margins=(0.01, 0.01, 0.99, 1 - above / height))  # fmt: skip
     figure.subplots_adjust(wspace=0.05, hspace=0.4 / 2.5)
     axes = axes if isinstance(axes, list) else [axes]
     for ax, panel in zip(axes, panels, strict=False):
@@ -158,8 +163,23 @@ def boundary_grid(panels: Sequence[Panel], title: str, ncols: int = 4) -> Figure
         ax.set_title(panel.title, fontsize=8.5)
     for ax in axes:
         ax.set_axis_off()
-    figure.suptitle(title, fontsize=11, y=1 - 0.08 / height, va="top")
+    figure.suptitle("\n".join(lines), fontsize=TITLE_POINTS, y=1 - 0.08 / height, va="top")
     return figure
+
+
+def _wrapped(text: str, points: float, inches: float) -> list[str]:
+    """``text`` broken between words into lines no wider than ``inches`` at ``points`` (a
+    word wider than that on a line of its own)."""
+    font = FontProperties(size=points)
+    lines: list[str] = []
+    for word in text.split(" "):
+        longer = f"{lines[-1]} {word}" if lines else word
+        fits = text_to_path.get_text_width_height_descent(longer, font, ismath=False)[0]
+        if lines and fits > inches * 72:
+            lines.append(word)
+        else:
+            lines[-1:] = [longer]
+    return lines
 
 
 def _has(history: History | None, metric: str) -> bool:
