@@ -73,14 +73,12 @@ def test_a_picture_is_saved_whole_under_its_name(tmp_path):
 def test_a_grid_title_wider_than_its_panels_is_wrapped_inside_the_figure():
     panel = compare.Panel("seed=2\ntrain accuracy 0.397, median of 16", np.zeros((40, 40, 3)))
     title = "sweep 2026-12-03_17-15-46-43c3: decision regions"
-    for panels, lines in (([panel], 3), ([panel, panel], 1)):
+    wrapped = ["sweep", "2026-12-03_17-15-46-43c3:", "decision regions"]
+    for panels, lines in (([panel], wrapped), ([panel, panel], [title])):
         figure = compare.boundary_grid(panels, title)
-        canvas = FigureCanvasAgg(figure)
-        canvas.draw()
+        FigureCanvasAgg(figure).draw()
         drawn = next(t for t in figure.findobj(Text) if t.get_text() == figure.get_suptitle())
-        assert drawn.get_text().split("\n") == (
-            [title] if lines == 1 else ["sweep", "2026-12-03_17-15-46-43c3:", "decision regions"]
-        )
+        assert drawn.get_text().split("\n") == lines
         box, inside = drawn.get_window_extent(), figure.bbox
         assert inside.x0 <= box.x0
         assert box.x1 <= inside.x1

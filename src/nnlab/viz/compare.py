@@ -207,7 +207,7 @@ def _axes(ax, metric: str, title: str, shown: scale.Range) -> None:
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     _fit_left(ax)
-    set_title(ax, title, fontsize=11)
+    set_title(ax, title, fontsize=TITLE_POINTS)
 
 
 def _fit_left(ax) -> None:
